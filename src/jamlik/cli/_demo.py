@@ -1,0 +1,70 @@
+"""Build the demo warehouse: migrate, load the area registry and the synthetic region atomically."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from jamlik.geo import AreaRegistry
+from jamlik.store import Warehouse, check_enum
+from jamlik.store.checks import check_in_table
+
+DEMO_VERSION = "1"
+SEXES = ("male", "female")
+
+
+def demo_is_built(wh: Warehouse, seed: int) -> bool:
+    if wh.version < wh.latest_version:
+        return False
+    return wh.get_meta("demo.seed") == str(seed) and wh.get_meta("demo.version") == DEMO_VERSION
+
+
+def build_demo_warehouse(db_path: str | Path, *, seed: int, force: bool = False,
+                         progress: Callable[[str, float], None] | None = None) -> dict:
+    """Create (or reuse) a warehouse with the demo region. Returns what was done.
+
+    Re-running with the same seed is a no-op unless ``force``; a failure leaves the warehouse as
+    it was (all tables are loaded in one transaction).
+    """
+    from jamlik.demo import build_demo
+
+    report = progress or (lambda step, fraction: None)
+    with Warehouse(db_path) as wh:
+        wh.migrate()
+        if not force and demo_is_built(wh, seed):
+            return {"built": False, "tables": wh.tables()}
+        demo = build_demo(seed=seed, progress=lambda s, f: report(s, 0.85 * f))
+        report("warehouse", 0.86)
+        registry = AreaRegistry.builtin().with_care_units(demo.tables["care_units"])
+        deso = registry.check_column("deso_code", "deso")
+        kommun = registry.check_column("kommun_code", "kommun")
+        sex = check_enum("sex", SEXES)
+        checks = {
+            "care_units": [kommun],
+            "persons": [sex],
+            "person_years": [deso, kommun,
+                             check_in_table("vardcentral_code", "care_units", "code",
+                                            "unknown vårdcentral code")],
+            "deaths": [sex],
+            "survey": [kommun, sex],
+            "aggregate_counts": [kommun, sex],
+        }
+        with wh.load_session(f"jamlik demo build --seed {seed}") as load:
+            load.put("areas", registry.table, mode="replace")
+            names = ["care_units", *[n for n in demo.tables if n != "care_units"]]
+            for i, name in enumerate(names):
+                load.put(name, demo.tables[name], mode="replace", checks=checks.get(name, ()))
+                report(f"warehouse: {name}", 0.86 + 0.13 * (i + 1) / len(names))
+            truth = [(k, json.dumps(v, ensure_ascii=False)) for k, v in demo.truth.items()]
+            wh.con.execute("DELETE FROM demo_truth")
+            wh.con.executemany("INSERT INTO demo_truth VALUES (?, ?)", truth)
+            load.set_meta("demo.seed", str(seed))
+            load.set_meta("demo.version", DEMO_VERSION)
+        truth_path = Path(db_path).with_name("demo_truth.json") if str(db_path) != ":memory:" \
+            else None
+        if truth_path:
+            truth_path.write_text(json.dumps(demo.truth, ensure_ascii=False, indent=2),
+                                  encoding="utf-8")
+        report("done", 1.0)
+        return {"built": True, "tables": wh.tables(), "truth_path": truth_path}

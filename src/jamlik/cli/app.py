@@ -1,0 +1,154 @@
+"""Typer application: ``jamlik demo build``, ``jamlik serve``, ``jamlik db info`` and friends."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from jamlik.cli._progress import console, progress_bar
+from jamlik.model import JamlikError, Settings, t
+
+app = typer.Typer(
+    name="jamlik", no_args_is_help=True, rich_markup_mode="rich",
+    help="jamlik — jämlik hälsa och vård / equitable health and care.",
+)
+demo_app = typer.Typer(no_args_is_help=True, help="Demoregionen (syntetisk Östergötland) / demo region.")
+db_app = typer.Typer(no_args_is_help=True, help="Databasen (lagret) / the warehouse.")
+areas_app = typer.Typer(no_args_is_help=True, help="Områden och koder / areas and codes.")
+app.add_typer(demo_app, name="demo")
+app.add_typer(db_app, name="db")
+app.add_typer(areas_app, name="areas")
+
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="Databasfil / warehouse file (default: $JAMLIK_DB or data/jamlik.duckdb).",
+    show_default=False)]
+LangOption = Annotated[str | None, typer.Option(
+    "--lang", help="Språk / language: sv or en (default: $JAMLIK_LANG or sv).",
+    show_default=False)]
+
+
+def _settings(db: Path | None, lang: str | None = None) -> Settings:
+    return Settings.from_env(db_path=db, language=lang)
+
+
+@demo_app.command("build")
+def demo_build(
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="Slumpfrö / random seed.")] = Settings().seed,
+    force: Annotated[bool, typer.Option("--force", help="Bygg om / rebuild even if present.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Bygg demoregionen / build the synthetic demo region (Östergötland, 2015–2024)."""
+    from jamlik.cli._demo import build_demo_warehouse
+
+    settings = _settings(db, lang)
+    started = time.perf_counter()
+    with progress_bar("jamlik demo build") as update:
+        result = build_demo_warehouse(settings.db_path, seed=seed, force=force, progress=update)
+    if not result["built"]:
+        console.print(t("cli.demo_exists", settings.language, path=settings.db_path))
+        return
+    console.print(t("cli.demo_built", settings.language, seconds=time.perf_counter() - started,
+                    path=settings.db_path))
+
+
+@app.command("serve")
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Adress / host to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    lang: LangOption = None,
+) -> None:
+    """Starta webbappen / start the web app."""
+    import uvicorn
+
+    from jamlik.web import create_app
+
+    settings = _settings(db, lang)
+    if not settings.db_path.exists():
+        console.print(t("cli.no_db", settings.language, path=settings.db_path))
+        raise typer.Exit(1)
+    console.print(t("cli.serving", settings.language, url=f"http://{host}:{port}"))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@db_app.command("info")
+def db_info(db: DbOption = None, lang: LangOption = None) -> None:
+    """Visa schemaversion, tabeller och laddningar / show schema version, tables and loads."""
+    from jamlik.store import Warehouse
+
+    settings = _settings(db, lang)
+    if not settings.db_path.exists():
+        console.print(t("cli.no_db", settings.language, path=settings.db_path))
+        raise typer.Exit(1)
+    with Warehouse(settings.db_path, read_only=True) as wh:
+        console.print(f"[bold]{settings.db_path}[/]  schema {wh.version}/{wh.latest_version}")
+        table = Table("table", "rows")
+        for name, rows in wh.tables().items():
+            table.add_row(name, f"{rows:,}".replace(",", " "))
+        console.print(table)
+        loads = wh.con.execute(
+            "SELECT source, count(*) AS tables, sum(rows) AS rows, max(finished_at) AS at "
+            "FROM loads GROUP BY source ORDER BY at DESC LIMIT 10").fetchall()
+        recent = Table("source", "tables", "rows", "finished (UTC)")
+        for source, n, rows, at in loads:
+            recent.add_row(source, str(n), f"{rows:,}".replace(",", " "), f"{at:%Y-%m-%d %H:%M}")
+        console.print(recent)
+
+
+@db_app.command("migrate")
+def db_migrate(db: DbOption = None) -> None:
+    """Uppgradera schemat / apply pending schema migrations."""
+    from jamlik.store import Warehouse
+
+    settings = _settings(db)
+    with Warehouse(settings.db_path) as wh:
+        applied = wh.migrate()
+        console.print(f"schema {wh.version}: applied {[m.name for m in applied] or 'nothing'}")
+
+
+@areas_app.command("show")
+def areas_show(code: str, db: DbOption = None) -> None:
+    """Visa ett område och dess överordnade / show an area and its parents."""
+    registry = _registry(db)
+    area = registry.validate(code)
+    console.print(f"[bold]{area.code}[/] {area.name} ({area.level.value}, {area.vintage})")
+    for parent in registry.ancestors(code):
+        console.print(f"  ⊂ {parent.code} {parent.name} ({parent.level.value})")
+    kids = registry.children(code)
+    if kids:
+        console.print(f"  {len(kids)} underområden / sub-areas, e.g. "
+                      + ", ".join(f"{k.code} {k.name}" for k in kids[:5]))
+
+
+@areas_app.command("search")
+def areas_search(text: str, db: DbOption = None,
+                 limit: Annotated[int, typer.Option(help="Max hits.")] = 20) -> None:
+    """Sök område på namn eller kod / search areas by name or code."""
+    for area in _registry(db).search(text, limit=limit):
+        console.print(f"{area.code:<12} {area.level.value:<12} {area.name}")
+
+
+def _registry(db: Path | None):
+    from jamlik.geo import AreaRegistry
+    from jamlik.store import Warehouse
+
+    settings = _settings(db)
+    if settings.db_path.exists():
+        with Warehouse(settings.db_path, read_only=True) as wh:
+            if wh.version and wh.tables().get("areas"):
+                return AreaRegistry.from_warehouse(wh.con)
+    return AreaRegistry.builtin()
+
+
+def main() -> None:
+    """Entry point: run the app, turning jamlik's own errors into a clear one-line message."""
+    try:
+        app()
+    except JamlikError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise SystemExit(2) from None

@@ -1,0 +1,6 @@
+"""Areas: the registry and hierarchy, code validation, and boundaries for maps (layer 2)."""
+
+from jamlik.geo.boundaries import boundaries
+from jamlik.geo.registry import Area, AreaRegistry
+
+__all__ = ["Area", "AreaRegistry", "boundaries"]

@@ -1,0 +1,36 @@
+"""Shared fixtures: one demo warehouse per test run (shared between xdist workers)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+DEMO_SEED = 20240501
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """Path to a demo warehouse built once per test run (read-only use, please)."""
+    from jamlik.cli._demo import build_demo_warehouse
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    path = shared / "demo" / "jamlik.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        build_demo_warehouse(path, seed=DEMO_SEED)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where tests leave screenshots and files for people to look at."""
+    path = Path(os.environ.get("JAMLIK_ARTIFACTS", "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
