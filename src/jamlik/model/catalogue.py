@@ -1,0 +1,184 @@
+"""The indicator catalogue: one YAML file per indicator, validated on load.
+
+An indicator says *what* to count (numerator and denominator over the warehouse's unit sources),
+*how* to estimate (method, multiplier, standard population), how to read it (unit, polarity), where
+it applies (area levels, breakdowns) and where the data come from. The engine turns it into
+expressions; the web app and reports show its definition.
+
+>>> cat = load_catalogue()
+>>> cat["mortality_all_cause"].method
+'dsr'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from jamlik.model.areas import AreaLevel
+from jamlik.model.errors import DataError
+
+METHODS = ("count", "proportion", "rate", "dsr", "life_expectancy", "survey_proportion")
+POLARITIES = ("high_is_good", "low_is_good", "no_judgement")
+#: The unit sources the engine knows how to count (see docs/indicators.md).
+SOURCES = ("population", "deaths", "care_events", "person_measures", "conditions", "survey")
+#: Breakdown dimensions; ``total`` is the whole population.
+BREAKDOWNS = ("total", "sex", "age_group", "education", "income_quintile", "birth_region",
+              "socio_type")
+ORDERED_BREAKDOWNS = ("education", "income_quintile", "socio_type")
+STANDARDS = ("esp2013", "sweden_2000", "sweden_2022", "sweden_2024")
+LE_BANDS = ("0", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+")
+
+
+@dataclass(frozen=True)
+class Text:
+    sv: str
+    en: str
+
+    def __call__(self, lang: str = "sv") -> str:
+        return self.en if lang == "en" else self.sv
+
+
+@dataclass(frozen=True)
+class Count:
+    """What to count: a unit source and a filter (column → value or list of values)."""
+
+    source: str
+    where: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title: Text
+    definition: Text
+    topic: str
+    method: str
+    unit: Text
+    multiplier: float
+    polarity: str
+    denominator: Count
+    numerator: Count | None
+    source: Text
+    ages: tuple[int | None, int | None] = (None, None)
+    standard: str | None = None
+    life_expectancy_band: str | None = None
+    levels: tuple[AreaLevel, ...] = tuple(AreaLevel)
+    breakdowns: tuple[str, ...] = BREAKDOWNS
+    national: Mapping[str, str] = field(default_factory=dict)
+    decimals: int = 1
+    period_years: int = 1
+    targets: tuple[Mapping[str, Any], ...] = ()
+    goal: str | None = None
+
+    @property
+    def is_survey(self) -> bool:
+        return self.method.startswith("survey")
+
+
+class Catalogue(Mapping[str, Indicator]):
+    """All indicators, by id, in file order."""
+
+    def __init__(self, indicators: list[Indicator]):
+        self._by_id = {ind.id: ind for ind in indicators}
+
+    def __getitem__(self, key: str) -> Indicator:
+        try:
+            return self._by_id[key]
+        except KeyError:
+            raise KeyError(f"no indicator {key!r} in the catalogue; known: "
+                           f"{sorted(self._by_id)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """The catalogue shipped in ``jamlik/catalogue/*.yaml``."""
+    folder = resources.files("jamlik") / "catalogue"
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
+    return Catalogue([parse_indicator(yaml.safe_load(f.read_text("utf-8")), f.name)
+                      for f in files])
+
+
+def parse_indicator(data: Any, file: str) -> Indicator:
+    """Validate one indicator document; errors name the file and the key."""
+    if not isinstance(data, dict):
+        raise DataError("an indicator file must be a YAML mapping", file=file)
+
+    def need(key: str) -> Any:
+        if key not in data:
+            raise DataError("required key is missing", file=file, column=key)
+        return data[key]
+
+    def text(key: str, required: bool = True) -> Text:
+        value = need(key) if required else data.get(key, {"sv": "", "en": ""})
+        if not isinstance(value, dict) or not {"sv", "en"} <= set(value):
+            raise DataError("must have Swedish and English text (sv:, en:)", file=file,
+                            column=key, value=value)
+        return Text(sv=str(value["sv"]).strip(), en=str(value["en"]).strip())
+
+    def choice(key: str, allowed: tuple[str, ...], default: Any = None) -> Any:
+        value = data.get(key, default) if default is not None else need(key)
+        if value not in allowed:
+            raise DataError(f"must be one of {list(allowed)}", file=file, column=key, value=value)
+        return value
+
+    def count(key: str) -> Count | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict) or value.get("source") not in SOURCES:
+            raise DataError(f"needs 'source:' one of {list(SOURCES)}", file=file, column=key,
+                            value=value)
+        where = value.get("where") or {}
+        if not isinstance(where, dict):
+            raise DataError("'where' must be a mapping of column to value(s)", file=file,
+                            column=f"{key}.where", value=where)
+        return Count(source=value["source"], where=where)
+
+    ident = need("id")
+    if not isinstance(ident, str) or not ident.replace("_", "").isalnum() or ident != ident.lower():
+        raise DataError("id must be lower-case letters, digits and underscores", file=file,
+                        column="id", value=ident)
+    method = choice("method", METHODS)
+    levels = tuple(AreaLevel(lv) for lv in data.get("levels", [lv.value for lv in AreaLevel]))
+    breakdowns = tuple(data.get("breakdowns", BREAKDOWNS))
+    for b in breakdowns:
+        if b not in BREAKDOWNS:
+            raise DataError(f"unknown breakdown, expected some of {list(BREAKDOWNS)}", file=file,
+                            column="breakdowns", value=b)
+    ages = tuple(data.get("ages", [None, None]))
+    denominator = count("denominator")
+    if denominator is None:
+        raise DataError("required key is missing", file=file, column="denominator")
+    numerator = count("numerator")
+    if method not in ("life_expectancy", "count") and numerator is None:
+        raise DataError(f"method {method!r} needs a numerator", file=file, column="numerator")
+    standard = data.get("standard")
+    if method == "dsr" and standard not in STANDARDS:
+        raise DataError(f"a DSR needs 'standard:' one of {list(STANDARDS)}", file=file,
+                        column="standard", value=standard)
+    band = data.get("life_expectancy_band")
+    if method == "life_expectancy" and band not in LE_BANDS:
+        raise DataError(f"needs 'life_expectancy_band:' one of {list(LE_BANDS)}", file=file,
+                        column="life_expectancy_band", value=band)
+    return Indicator(
+        id=ident, title=text("title"), definition=text("definition"), topic=need("topic"),
+        method=method, unit=text("unit"), multiplier=float(data.get("multiplier", 1)),
+        polarity=choice("polarity", POLARITIES), denominator=denominator, numerator=numerator,
+        source=text("source"), ages=(ages[0], ages[1]), standard=standard,
+        life_expectancy_band=band, levels=levels, breakdowns=breakdowns,
+        national=data.get("national") or {}, decimals=int(data.get("decimals", 1)),
+        period_years=int(data.get("period_years", 1)),
+        targets=tuple(data.get("targets") or ()), goal=data.get("goal"),
+    )

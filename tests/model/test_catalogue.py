@@ -1,0 +1,58 @@
+"""The indicator catalogue: every shipped file validates; bad files are named precisely."""
+
+from __future__ import annotations
+
+import pytest
+
+from jamlik.model import DataError
+from jamlik.model.catalogue import METHODS, SOURCES, load_catalogue, parse_indicator
+
+
+def test_at_least_thirty_indicators_with_swedish_and_english_text():
+    catalogue = load_catalogue()
+    assert len(catalogue) >= 30
+    for indicator in catalogue.values():
+        assert indicator.title.sv and indicator.title.en, indicator.id
+        assert indicator.definition.sv and indicator.definition.en, indicator.id
+        assert indicator.method in METHODS
+        assert indicator.denominator.source in SOURCES
+
+
+def test_covers_the_issue_topics():
+    ids = set(load_catalogue())
+    for needed in ["smoke_exposed_infants", "caries_age3", "gymnasium_eligibility",
+                   "econ_vulnerable_children", "good_health", "trust_others", "sedentary_leisure",
+                   "fall_injuries_elderly", "life_expectancy_birth", "life_expectancy_65",
+                   "mortality_all_cause", "mortality_ischaemic_heart", "mi_incidence",
+                   "stroke_incidence", "diabetes_prevalence"]:
+        assert needed in ids
+
+
+GOOD = {
+    "id": "x_rate", "title": {"sv": "X", "en": "X"}, "definition": {"sv": "d", "en": "d"},
+    "topic": "t", "method": "dsr", "standard": "esp2013", "unit": {"sv": "u", "en": "u"},
+    "polarity": "low_is_good", "numerator": {"source": "deaths"},
+    "denominator": {"source": "population"}, "source": {"sv": "s", "en": "s"},
+}
+
+
+@pytest.mark.parametrize(("change", "column", "rule"), [
+    ({"method": "median"}, "method", "must be one of"),
+    ({"standard": "who2000"}, "standard", "needs 'standard:'"),
+    ({"title": {"sv": "bara svenska"}}, "title", "Swedish and English"),
+    ({"numerator": {"source": "tweets"}}, "numerator", "needs 'source:'"),
+    ({"breakdowns": ["total", "shoe_size"]}, "breakdowns", "unknown breakdown"),
+    ({"id": "Bad-Id"}, "id", "lower-case"),
+])
+def test_bad_indicator_files_name_file_and_key(change, column, rule):
+    with pytest.raises(DataError, match=rule) as caught:
+        parse_indicator({**GOOD, **change}, "x_rate.yaml")
+    assert (caught.value.file, caught.value.column) == ("x_rate.yaml", column)
+
+
+def test_missing_key_is_named():
+    data = dict(GOOD)
+    del data["polarity"]
+    with pytest.raises(DataError, match="required key is missing") as caught:
+        parse_indicator(data, "x_rate.yaml")
+    assert caught.value.column == "polarity"
