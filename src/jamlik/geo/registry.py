@@ -246,15 +246,27 @@ class AreaRegistry:
         return pc.index(bad, True).as_py()
 
     def check_column(self, column: str, level: AreaLevel | str | None = None):
-        """A warehouse load check (see :mod:`jamlik.store.checks`) for an area-code column."""
+        """A warehouse load check (see :mod:`jamlik.store.checks`) for an area-code column.
+
+        One anti-join in the database finds the first bad row; :meth:`validate` then says
+        precisely what is wrong with it (malformed, wrong level or unknown).
+        """
+        valid = pa.table({"code": [a.code for a in self._areas.values()
+                                   if level is None or a.level is AreaLevel(level)]})
 
         def check(con, relation, source):
-            values = con.execute(f'SELECT "{column}", __row FROM {relation} ORDER BY __row') \
-                .to_arrow_table()
-            index = self.unknown(values[column], level)
-            if index is not None:
-                self.validate(values[column][index].as_py(), level, file=source,
-                              row=values["__row"][index].as_py(), column=column)
+            con.register("__valid_codes", valid)
+            try:
+                hit = con.execute(
+                    f'SELECT r.__row, r."{column}" FROM {relation} r ANTI JOIN __valid_codes v '
+                    f'ON r."{column}" = v.code WHERE r."{column}" IS NOT NULL '
+                    "ORDER BY r.__row LIMIT 1").fetchone()
+            finally:
+                con.unregister("__valid_codes")
+            if hit:
+                self.validate(hit[1], level, file=source, row=hit[0], column=column)
+                raise AreaCodeError(f"not a {level} code", file=source, row=hit[0],
+                                    column=column, value=hit[1])
 
         return check
 
