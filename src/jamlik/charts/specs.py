@@ -12,7 +12,7 @@ from typing import Any
 
 from jamlik.charts.colours import OUTLINE, RANGE_DARK, RANGE_LIGHT, colour_scale
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 FONT = "DejaVu Sans, system-ui, sans-serif"
 Rows = Sequence[Mapping[str, Any]]
 

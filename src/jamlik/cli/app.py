@@ -92,8 +92,8 @@ def db_info(db: DbOption = None, lang: LangOption = None) -> None:
             table.add_row(name, f"{rows:,}".replace(",", " "))
         console.print(table)
         loads = wh.con.execute(
-            "SELECT source, count(*) AS tables, sum(rows) AS rows, max(finished_at) AS at "
-            "FROM loads GROUP BY source ORDER BY at DESC LIMIT 10").fetchall()
+            "SELECT source, count(*) AS tables, sum(rows) AS rows, max(finished_at) AS finished "
+            "FROM loads GROUP BY source ORDER BY finished DESC LIMIT 10").fetchall()
         recent = Table("source", "tables", "rows", "finished (UTC)")
         for source, n, rows, at in loads:
             recent.add_row(source, str(n), f"{rows:,}".replace(",", " "), f"{at:%Y-%m-%d %H:%M}")

@@ -41,13 +41,16 @@ class Warehouse:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # Loads never rely on insertion order (every query orders explicitly); letting DuckDB
-        # write row groups in any order makes large loads about a third faster.
-        config: dict = {"preserve_insertion_order": False}
-        if threads:
-            config["threads"] = threads
+        # Connection config must match other connections to the same file in this process (the
+        # web app's), so settings go through SET rather than connect(config=...).
         self.read_only = read_only
-        self._con = duckdb.connect(self.path, read_only=read_only, config=config)
+        self._con = duckdb.connect(self.path, read_only=read_only)
+        if threads:
+            self._con.execute(f"SET threads = {int(threads)}")
+        if not read_only:
+            # Loads never rely on insertion order (every query orders explicitly); letting
+            # DuckDB write row groups in any order makes large loads about a third faster.
+            self._con.execute("SET preserve_insertion_order = false")
         self._lock = threading.RLock()
         self._ibis = None
 

@@ -1,0 +1,363 @@
+"""Read observations into profiles and indicator views.
+
+One SQL query per view part, against a read-only warehouse connection; everything else is
+plain Python on a few thousand rows. Suppressed rows arrive with NULL values (the engine never
+stores them), so nothing here can leak a suppressed figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+
+import duckdb
+
+from jamlik.geo import Area, AreaRegistry
+from jamlik.model import AreaLevel, InputError
+from jamlik.model.catalogue import Catalogue, Indicator
+from jamlik.profiles.model import (
+    AreaProfile,
+    GroupValue,
+    IndicatorView,
+    ProfileRow,
+    SeriesPoint,
+    Tartan,
+    category_of,
+)
+
+#: The columns a profile reads from ``observations``.
+_COLUMNS = ("indicator_id, year, period, area_code, breakdown, group_value, numerator, "
+            "denominator, value, lower_95, upper_95, lower_998, upper_998, parent_code, "
+            "parent_value, vs_parent_95, vs_parent_998, nation_value, vs_nation_95, "
+            "vs_nation_998, trend, trend_reason, suppressed, suppression_reason, note, "
+            "computed_at")
+BREAKDOWN_ORDER = ("sex", "age_group", "education", "income_quintile", "birth_region",
+                   "socio_type")
+GROUP_ORDER = {
+    "sex": ("female", "male"),
+    "age_group": ("0-15", "16-29", "30-44", "45-64", "65-79", "80+"),
+    "education": ("compulsory", "upper_secondary", "post_secondary_lt3y",
+                  "post_secondary_ge3y"),
+    "income_quintile": ("1", "2", "3", "4", "5"),
+    "birth_region": ("sweden", "nordic", "europe", "outside_europe"),
+    "socio_type": ("1", "2", "3", "4", "5"),
+}
+PEER_FEATURES = ("share_post_secondary", "share_low_income", "share_born_abroad",
+                 "share_aged_80plus")
+
+
+class ProfileReader:
+    """Profiles, indicator views and the tartan rug from one warehouse connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, registry: AreaRegistry,
+                 catalogue: Catalogue):
+        self.con = con
+        self.registry = registry
+        self.catalogue = catalogue
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _rows(self, sql: str, params: Iterable = ()) -> list[dict]:
+        cursor = self.con.cursor()
+        result = cursor.execute(sql, list(params))
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+    def has_observations(self) -> bool:
+        found = self.con.cursor().execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'observations'"
+        ).fetchone()[0]
+        return bool(found) and bool(
+            self.con.cursor().execute("SELECT count(*) FROM observations").fetchone()[0])
+
+    def updated(self) -> object:
+        row = self.con.cursor().execute("SELECT max(computed_at) FROM observations").fetchone()
+        return row[0] if row else None
+
+    # -- area profile -------------------------------------------------------------------------
+    def area_profile(self, code: str, *, comparator: str = "parent",
+                     lang: str = "sv") -> AreaProfile:
+        area = self.registry.validate(code)
+        if comparator not in ("parent", "nation", "peers"):
+            raise InputError("comparator", comparator, "'parent', 'nation' or 'peers'")
+        parent = self.registry[area.parent_code] if area.parent_code else None
+        if area.level is AreaLevel.NATION:
+            comparator = "nation"
+        peers: tuple[Area, ...] = ()
+        if comparator == "peers":
+            peers = tuple(self.peers(code))
+            if not peers:
+                comparator = "parent"
+        codes = [code] + ([parent.code] if parent else []) + (["SE"] if code != "SE" else [])
+        codes += [p.code for p in peers]
+        placeholders = ", ".join("?" for _ in codes)
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM observations WHERE area_code IN ({placeholders}) "
+            "ORDER BY indicator_id, year", codes)
+        by_key: dict[tuple, list[dict]] = defaultdict(list)
+        for row in rows:
+            by_key[(row["indicator_id"], row["area_code"], row["breakdown"])].append(row)
+        spine = self._spine(area)
+        gaps = self._gaps(code)
+        profile_rows = []
+        for ind in self.catalogue.values():
+            own = [r for r in by_key.get((ind.id, code, "total"), [])]
+            if not own:
+                continue
+            latest = own[-1]
+            if comparator == "peers":
+                comp_value, comp_series = _peer_mean(
+                    [by_key.get((ind.id, p.code, "total"), []) for p in peers], latest["year"])
+                comp_95 = _compare(latest["lower_95"], latest["upper_95"], comp_value)
+                comp_998 = _compare(latest["lower_998"], latest["upper_998"], comp_value)
+            else:
+                key = "parent" if comparator == "parent" else "nation"
+                comp_value = latest[f"{key}_value"]
+                comp_95, comp_998 = latest[f"vs_{key}_95"], latest[f"vs_{key}_998"]
+                comp_code = parent.code if (key == "parent" and parent) else "SE"
+                comp_series = _series(by_key.get((ind.id, comp_code, "total"), []))
+            groups = []
+            for breakdown in BREAKDOWN_ORDER:
+                latest_groups = [r for r in by_key.get((ind.id, code, breakdown), [])
+                                 if r["year"] == latest["year"]]
+                order = GROUP_ORDER.get(breakdown, ())
+                latest_groups.sort(key=lambda r, o=order: (o.index(r["group_value"])
+                                                           if r["group_value"] in o else 99))
+                for r in latest_groups:
+                    groups.append(GroupValue(
+                        breakdown=breakdown, group=r["group_value"], value=_num(r["value"]),
+                        lower=_num(r["lower_95"]), upper=_num(r["upper_95"]),
+                        numerator=_num(r["numerator"]), denominator=_num(r["denominator"]),
+                        suppressed=bool(r["suppressed"]),
+                        vs_total=_compare(r["lower_95"], r["upper_95"], latest["value"])))
+            position = None
+            dist = spine.get(ind.id)
+            if dist and latest["value"] is not None:
+                from jamlik.charts import spine_positions
+
+                bench = latest["nation_value"] if latest["nation_value"] is not None \
+                    else dist["median"]
+                position = spine_positions(latest["value"], bench, dist["min"], dist["q1"],
+                                           dist["q3"], dist["max"], ind.polarity)
+                if position and latest["parent_value"] is not None and bench is not None:
+                    parent_pos = spine_positions(latest["parent_value"], bench, dist["min"],
+                                                 dist["q1"], dist["q3"], dist["max"],
+                                                 ind.polarity)
+                    position["parent"] = parent_pos["value"] if parent_pos else None
+                if position:
+                    position.update(dist, benchmark=bench)
+            profile_rows.append(ProfileRow(
+                indicator=ind, year=latest["year"], period=latest["period"],
+                value=_num(latest["value"]), lower_95=_num(latest["lower_95"]),
+                upper_95=_num(latest["upper_95"]), lower_998=_num(latest["lower_998"]),
+                upper_998=_num(latest["upper_998"]), numerator=_num(latest["numerator"]),
+                denominator=_num(latest["denominator"]), suppressed=bool(latest["suppressed"]),
+                suppression_reason=latest["suppression_reason"],
+                comparator_value=_num(comp_value), comparison_95=comp_95,
+                comparison_998=comp_998, category_95=category_of(comp_95, ind.polarity),
+                category_998=category_of(comp_998, ind.polarity),
+                parent_value=_num(latest["parent_value"]),
+                nation_value=_num(latest["nation_value"]), trend=latest["trend"],
+                trend_reason=latest["trend_reason"], note=latest["note"],
+                computed_at=latest["computed_at"], series=_series(own),
+                comparator_series=comp_series, groups=tuple(groups), spine=position,
+                gap=gaps.get(ind.id)))
+        comparator_name = (parent.name if comparator == "parent" and parent else
+                           "peers" if comparator == "peers" else "Sverige")
+        sources = tuple(dict.fromkeys(r.indicator.source(lang) for r in profile_rows))
+        return AreaProfile(area=area, parent=parent, comparator=comparator,
+                           comparator_name=comparator_name, rows=tuple(profile_rows),
+                           peers=peers, updated=max((r.computed_at for r in profile_rows),
+                                                    default=None), sources=sources)
+
+    def _spine(self, area: Area) -> dict[str, dict]:
+        """Distribution of the latest total values across areas of the same level."""
+        within = "" if area.level in (AreaLevel.KOMMUN, AreaLevel.LAN) else \
+            " AND starts_with(o.area_code, ?)"
+        params: list = [area.level.value]
+        if within:
+            params.append(area.code[:2] if area.level is not AreaLevel.VARDCENTRAL else "VC")
+        rows = self._rows(
+            "WITH latest AS (SELECT indicator_id, max(year) AS year FROM observations "
+            "WHERE area_level = ? AND breakdown = 'total' GROUP BY 1) "
+            "SELECT o.indicator_id, min(value) AS min, quantile_cont(value, 0.25) AS q1, "
+            "median(value) AS median, quantile_cont(value, 0.75) AS q3, max(value) AS max, "
+            "count(value) AS n FROM observations o JOIN latest USING (indicator_id, year) "
+            "WHERE o.area_level = ? AND o.breakdown = 'total' AND o.value IS NOT NULL" + within
+            + " GROUP BY 1", [area.level.value, *params])
+        return {r["indicator_id"]: r for r in rows if r["n"] >= 3}
+
+    def _gaps(self, code: str) -> dict[str, dict]:
+        """The area's latest inequality measures, when the equity engine has computed them."""
+        exists = self.con.cursor().execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'inequalities'"
+        ).fetchone()[0]
+        if not exists:
+            return {}
+        rows = self._rows(
+            "SELECT * FROM inequalities WHERE area_code = ? AND dimension = 'income_quintile' "
+            "AND measure IN ('sii', 'rii', 'd') QUALIFY year = max(year) OVER "
+            "(PARTITION BY indicator_id)", [code])
+        gaps: dict[str, dict] = defaultdict(dict)
+        for r in rows:
+            gaps[r["indicator_id"]][r["measure"]] = r
+        return dict(gaps)
+
+    def peers(self, code: str, n: int = 8) -> list[Area]:
+        """The ``n`` areas of the same level most like ``code`` in population composition."""
+        area = self.registry.validate(code)
+        placeholders = ", ".join("?" for _ in PEER_FEATURES)
+        rows = self._rows(
+            "SELECT area_code, indicator_id, value FROM observations "
+            f"WHERE area_level = ? AND breakdown = 'total' AND indicator_id IN ({placeholders}) "
+            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)",
+            [area.level.value, *PEER_FEATURES])
+        features: dict[str, dict[str, float]] = defaultdict(dict)
+        for r in rows:
+            if r["value"] is not None:
+                features[r["area_code"]][r["indicator_id"]] = r["value"]
+        complete = {c: f for c, f in features.items() if len(f) == len(PEER_FEATURES)}
+        if code not in complete or len(complete) < 3:
+            return []
+        spread = {k: (max(f[k] for f in complete.values()) - min(f[k] for f in complete.values()))
+                  or 1.0 for k in PEER_FEATURES}
+        me = complete[code]
+        distance = {c: math.sqrt(sum(((f[k] - me[k]) / spread[k]) ** 2 for k in PEER_FEATURES))
+                    for c, f in complete.items() if c != code}
+        return [self.registry[c] for c in sorted(distance, key=distance.get)[:n]
+                if c in self.registry]
+
+    # -- indicator view -----------------------------------------------------------------------
+    def indicator_view(self, indicator_id: str, *, level: str = "kommun",
+                       year: int | None = None, within: str | None = None,
+                       focus: Iterable[str] = ()) -> IndicatorView:
+        ind = self.catalogue[indicator_id]
+        level = AreaLevel(level).value
+        years = [r["year"] for r in self._rows(
+            "SELECT DISTINCT year FROM observations WHERE indicator_id = ? AND area_level = ? "
+            "AND breakdown = 'total' ORDER BY 1", [indicator_id, level])]
+        if year is None:
+            year = years[-1] if years else None
+        params: list = [indicator_id, level, year]
+        extra = ""
+        if within:
+            extra = " AND starts_with(area_code, ?)"
+            params.append(within)
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND area_level = ? "
+            f"AND year = ? AND breakdown = 'total'{extra} ORDER BY value DESC NULLS LAST", params)
+        areas = []
+        for r in rows:
+            if r["area_code"] not in self.registry:
+                continue
+            areas.append({
+                "code": r["area_code"], "name": self.registry[r["area_code"]].name,
+                "value": _num(r["value"]), "lower": _num(r["lower_95"]),
+                "upper": _num(r["upper_95"]), "lower_998": _num(r["lower_998"]),
+                "upper_998": _num(r["upper_998"]), "numerator": _num(r["numerator"]),
+                "denominator": _num(r["denominator"]), "suppressed": bool(r["suppressed"]),
+                "vs_nation_95": r["vs_nation_95"], "vs_nation_998": r["vs_nation_998"],
+                "category": category_of(r["vs_nation_95"], ind.polarity),
+                "category_998": category_of(r["vs_nation_998"], ind.polarity),
+                "trend": r["trend"], "period": r["period"]})
+        nation_rows = self._rows(
+            f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND area_code = 'SE' "
+            "AND breakdown = 'total' ORDER BY year", [indicator_id])
+        nation = None
+        if nation_rows:
+            last = [r for r in nation_rows if r["year"] == year] or nation_rows[-1:]
+            nation = {"value": _num(last[0]["value"]), "lower": _num(last[0]["lower_95"]),
+                      "upper": _num(last[0]["upper_95"]), "year": last[0]["year"]}
+        focus = list(focus) or ([within] if within else []) + ["SE"]
+        placeholders = ", ".join("?" for _ in focus)
+        trend_rows = self._rows(
+            f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND breakdown = 'total' "
+            f"AND area_code IN ({placeholders}) ORDER BY area_code, year", [indicator_id, *focus])
+        trend = tuple({"series": self.registry[r["area_code"]].name if r["area_code"] in
+                       self.registry else r["area_code"], "code": r["area_code"],
+                       "year": r["year"], "period": r["period"], "value": _num(r["value"]),
+                       "lower": _num(r["lower_95"]), "upper": _num(r["upper_95"])}
+                      for r in trend_rows)
+        breakdown_area = focus[0]
+        breakdown_rows = self._rows(
+            f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND area_code = ? "
+            "AND year = ? AND breakdown <> 'total'", [indicator_id, breakdown_area, year])
+        breakdowns: dict[str, list[dict]] = defaultdict(list)
+        for r in breakdown_rows:
+            order = GROUP_ORDER.get(r["breakdown"], ())
+            breakdowns[r["breakdown"]].append({
+                "group": r["group_value"], "value": _num(r["value"]),
+                "lower": _num(r["lower_95"]), "upper": _num(r["upper_95"]),
+                "suppressed": bool(r["suppressed"]),
+                "order": order.index(r["group_value"]) if r["group_value"] in order else 99})
+        for values in breakdowns.values():
+            values.sort(key=lambda g: g["order"])
+        funnel = tuple({"name": a["name"], "denominator": a["denominator"],
+                        "value": a["value"], "category": a["category_998"]}
+                       for a in areas if a["denominator"] and a["value"] is not None)
+        return IndicatorView(indicator=ind, level=level, year=year,
+                             period=rows[0]["period"] if rows else None, areas=tuple(areas),
+                             nation=nation, trend=trend,
+                             breakdowns={k: tuple(v) for k, v in breakdowns.items()},
+                             funnel=funnel, years=tuple(years))
+
+    # -- tartan rug ---------------------------------------------------------------------------
+    def tartan(self, *, level: str = "kommun", within: str = "05") -> Tartan:
+        level = AreaLevel(level)
+        areas = [a for a in self.registry.at_level(level) if a.code.startswith(within)]
+        areas.sort(key=lambda a: a.code)
+        rows = self._rows(
+            "SELECT indicator_id, area_code, year, value, vs_nation_95, suppressed "
+            "FROM observations WHERE area_level = ? AND breakdown = 'total' AND "
+            "starts_with(area_code, ?) QUALIFY year = max(year) OVER (PARTITION BY indicator_id)",
+            [level.value, within])
+        cells, year_of = {}, {}
+        for r in rows:
+            ind = self.catalogue.get(r["indicator_id"])
+            if ind is None:
+                continue
+            year_of[ind.id] = r["year"]
+            cells[(ind.id, r["area_code"])] = {
+                "value": _num(r["value"]), "suppressed": bool(r["suppressed"]),
+                "category": category_of(r["vs_nation_95"], ind.polarity)}
+        indicators = tuple(i for i in self.catalogue.values() if i.id in year_of)
+        return Tartan(level=level.value, areas=tuple(areas), indicators=indicators,
+                      cells=cells, year_of=year_of)
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _series(rows: list[dict]) -> tuple[SeriesPoint, ...]:
+    return tuple(SeriesPoint(r["year"], r["period"], _num(r["value"]), _num(r["lower_95"]),
+                             _num(r["upper_95"])) for r in rows)
+
+
+def _compare(lower, upper, benchmark) -> str:
+    if lower is None or upper is None or benchmark is None:
+        return "not_compared"
+    if any(isinstance(v, float) and math.isnan(v) for v in (lower, upper, benchmark)):
+        return "not_compared"
+    return "higher" if lower > benchmark else "lower" if upper < benchmark else "similar"
+
+
+def _peer_mean(series: list[list[dict]], year: int) -> tuple[float | None, tuple]:
+    values = [r["value"] for rows in series for r in rows
+              if r["year"] == year and r["value"] is not None]
+    mean = sum(values) / len(values) if values else None
+    by_year: dict[int, list[float]] = defaultdict(list)
+    for rows in series:
+        for r in rows:
+            if r["value"] is not None:
+                by_year[r["year"]].append(r["value"])
+    points = tuple(SeriesPoint(y, str(y), sum(v) / len(v), None, None)
+                   for y, v in sorted(by_year.items()))
+    return mean, points
+
+
+def indicator_levels(ind: Indicator) -> list[str]:
+    return [lv.value for lv in ind.levels]

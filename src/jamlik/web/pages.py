@@ -1,0 +1,281 @@
+"""Server-rendered HTML pages. Charts are Vega-Lite specs drawn in the browser."""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from jamlik import __version__, charts
+from jamlik.geo import boundaries
+from jamlik.model import LANGUAGES, AreaCodeError, AreaLevel, t
+from jamlik.profiles import key_messages
+from jamlik.web import _format
+from jamlik.web._state import AppState
+from jamlik.web.vendor import vega_bundle
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(resources.files("jamlik.web") / "templates"))
+templates.env.filters["tojson_compact"] = lambda v: json.dumps(v, ensure_ascii=False,
+                                                               separators=(",", ":"))
+TOPICS = ("mortality", "care", "care_process", "care_outcome", "health", "children", "survey",
+          "population")
+
+
+def _state(request: Request) -> AppState:
+    return request.app.state.jamlik
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or \
+        _state(request).settings.language
+    return lang if lang in LANGUAGES else "sv"
+
+
+def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    lang = _lang(request)
+    started = time.perf_counter()
+    base = {
+        "lang": lang, "version": __version__,
+        "t": lambda key, **kw: t(key, lang, **kw),
+        "num": lambda v, d=1: _format.number(v, d, lang),
+        "ci": lambda lo, hi, d=1: _format.interval(lo, hi, d, lang),
+        "when": lambda v: _format.when(v, lang),
+        "other_lang": "en" if lang == "sv" else "sv",
+        "path": request.url.path,
+        "query": {k: v for k, v in request.query_params.items() if k != "lang"},
+    }
+    response = templates.TemplateResponse(request, template, {**base, **context},
+                                          status_code=status_code)
+    response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("lang", lang, samesite="lax")
+    return response
+
+
+def _spec_id(name: str, counter: list[int]) -> str:
+    counter[0] += 1
+    return f"vl-{name}-{counter[0]}"
+
+
+@router.get("/vendor/vega.js")
+def vega_js(request: Request):
+    cache = Path(_state(request).settings.db_path).parent / ".cache"
+    text, etag = vega_bundle(cache)
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304)
+    return Response(text, media_type="application/javascript",
+                    headers={"ETag": etag, "Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/api", response_class=HTMLResponse)
+def api_page(request: Request):
+    """The JSON API, documented from the OpenAPI spec (no Swagger UI: it would need a CDN)."""
+    spec = request.app.openapi()
+    endpoints = [{"path": path, "method": method.upper(), "summary": op.get("summary", ""),
+                  "params": [(p["name"], p.get("description", ""), p.get("required", False))
+                             for p in op.get("parameters", [])]}
+                 for path, ops in spec["paths"].items() for method, op in ops.items()]
+    return render(request, "api.html", endpoints=endpoints, info=spec["info"])
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, q: str | None = None):
+    state = _state(request)
+    lang = _lang(request)
+    registry = state.registry()
+    hits = registry.search(q, limit=40) if q else []
+    focus = registry.children("05", AreaLevel.KOMMUN) if "05" in registry else []
+    population = state.population()
+    geo = boundaries("kommun", within="05")
+    reader = state.reader()
+    values = {}
+    map_indicator = state.catalogue.get("life_expectancy_birth")
+    if reader is not None and map_indicator is not None:
+        view = reader.indicator_view(map_indicator.id, level="kommun", within="05")
+        values = {a["code"]: a["value"] for a in view.areas}
+    for feature in geo["features"]:
+        feature["properties"]["url"] = f"/omrade/{feature['id']}"
+    spec = charts.choropleth(geo, values or {c: population.get(c) for c in population},
+                             title=(map_indicator.title(lang) if values and map_indicator
+                                    else t("web.population", lang)),
+                             decimals=1 if values else 0, height=380)
+    by_topic = {topic: [i for i in state.catalogue.values() if i.topic == topic]
+                for topic in TOPICS}
+    return render(request, "index.html", q=q or "", hits=hits, focus=focus,
+                  population=population, map_spec=spec, by_topic=by_topic,
+                  lan=sorted(registry.at_level(AreaLevel.LAN), key=lambda a: a.code),
+                  units=registry.at_level(AreaLevel.VARDCENTRAL))
+
+
+@router.get("/omrade/{code}", response_class=HTMLResponse)
+def area_page(request: Request, code: str, comparator: str = "parent", level: str = "95"):
+    state = _state(request)
+    lang = _lang(request)
+    registry = state.registry()
+    try:
+        area = registry.validate(code)
+    except AreaCodeError as exc:
+        return render(request, "error.html", status_code=404, message=str(exc))
+    if comparator not in ("parent", "nation", "peers"):
+        comparator = "parent"
+    level = "998" if level == "998" else "95"
+    reader = state.reader()
+    profile = reader.area_profile(code, comparator=comparator, lang=lang) if reader else None
+    counter = [0]
+    sparklines, spine_rows = {}, []
+    if profile:
+        for row in profile.rows:
+            points = [{"year": p.year, "value": p.value} for p in row.series if p.value is not None]
+            if len(points) > 1:
+                sparklines[row.indicator.id] = (_spec_id("spark", counter),
+                                                charts.sparkline(points))
+            if row.spine and row.value is not None:
+                category = row.category_998 if level == "998" else row.category_95
+                spine_rows.append({**row.spine, "label": row.indicator.title(lang),
+                                   "category": category,
+                                   "category_label": t(f"cat.{category}", lang),
+                                   "value_text": _format.number(row.value, row.indicator.decimals,
+                                                                lang)})
+    spine = charts.spine_chart(spine_rows) if spine_rows else None
+    messages = key_messages(profile, lang) if profile else []
+    return render(request, "area.html", area=area, profile=profile, comparator=comparator,
+                  level=level, messages=messages, sparklines=sparklines, spine=spine,
+                  ancestors=list(reversed(registry.ancestors(code))),
+                  children=registry.children(code)[:400],
+                  units=[u for u in registry.at_level(AreaLevel.VARDCENTRAL)
+                         if u.parent_code == code])
+
+
+@router.get("/indikatorer", response_class=HTMLResponse)
+def indicators_page(request: Request):
+    state = _state(request)
+    by_topic = {topic: [i for i in state.catalogue.values() if i.topic == topic]
+                for topic in TOPICS}
+    return render(request, "indicators.html", by_topic=by_topic)
+
+
+@router.get("/indikator/{indicator_id}", response_class=HTMLResponse)
+def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
+                   year: int | None = None, area: str | None = None):
+    state = _state(request)
+    lang = _lang(request)
+    if indicator_id not in state.catalogue:
+        return render(request, "error.html", status_code=404,
+                      message=f"{t('web.not_found', lang)}: {indicator_id}")
+    ind = state.catalogue[indicator_id]
+    registry = state.registry()
+    try:
+        level = AreaLevel(level).value
+    except ValueError:
+        level = "kommun"
+    if area is not None:
+        try:
+            registry.validate(area)
+        except AreaCodeError as exc:
+            return render(request, "error.html", status_code=404, message=str(exc))
+    reader = state.reader()
+    if reader is None:
+        return render(request, "error.html", status_code=503, message=t("web.no_data", lang))
+    within = "05" if level in ("kommun", "regso", "deso") else None
+    focus_area = area or ("05" if "05" in registry else "SE")
+    view = reader.indicator_view(indicator_id, level=level, year=year, within=within,
+                                 focus=[focus_area, "SE"] if focus_area != "SE" else ["SE"])
+    counter = [0]
+    specs = {}
+    unit = ind.unit(lang)
+    bench = view.nation["value"] if view.nation else None
+    if view.areas:
+        ranked = [{**a, "category_label": t(f"cat.{a['category']}", lang)} for a in view.areas]
+        specs["ranked"] = (_spec_id("ranked", counter), charts.ranked_bars(
+            ranked, x_title=unit, benchmark=bench, benchmark_label=t("web.nation", lang),
+            decimals=ind.decimals, highlight=area))
+    if view.funnel and bench is not None and ind.method in ("proportion", "rate", "dsr"):
+        from jamlik.stats import funnel_limits
+
+        denominators = [f["denominator"] for f in view.funnel]
+        lo, hi = max(1.0, min(denominators) * 0.8), max(denominators) * 1.2
+        grid = [lo * (hi / lo) ** (i / 40) for i in range(41)]
+        kind = "proportion" if ind.method == "proportion" else "rate"
+        limits = funnel_limits(grid, bench / ind.multiplier, statistic=kind,
+                               multiplier=ind.multiplier)
+        (lo95, hi95), (lo998, hi998) = limits.limits[0.95], limits.limits[0.998]
+        limit_rows = [{"denominator": n, "lower_95": a, "upper_95": b, "lower_998": c,
+                       "upper_998": d} for n, a, b, c, d in zip(
+                           grid, lo95.tolist(), hi95.tolist(), lo998.tolist(), hi998.tolist(),
+                           strict=True)]
+        specs["funnel"] = (_spec_id("funnel", counter), charts.funnel_plot(
+            view.funnel, limit_rows, benchmark=bench, x_title=t("web.count", lang),
+            y_title=unit, decimals=ind.decimals))
+    map_levels = {"kommun": AreaLevel.KOMMUN, "lan": AreaLevel.LAN, "deso": AreaLevel.DESO}
+    if level in map_levels:
+        geo = boundaries(map_levels[level], within=within if level == "kommun" else None)
+        if level == "kommun":
+            national = reader.indicator_view(indicator_id, level="kommun", year=view.year)
+            values = {a["code"]: a["value"] for a in national.areas}
+            if len({c[:2] for c in values}) > 1:
+                geo = boundaries(AreaLevel.KOMMUN)
+        else:
+            values = {a["code"]: a["value"] for a in view.areas}
+        for feature in geo["features"]:
+            feature["properties"]["url"] = f"/omrade/{feature['id']}"
+        if values:
+            specs["map"] = (_spec_id("map", counter), charts.choropleth(
+                geo, values, title=unit, decimals=ind.decimals, highlight=area))
+    if view.trend:
+        specs["trend"] = (_spec_id("trend", counter), charts.trend_chart(
+            list(view.trend), y_title=unit, decimals=ind.decimals))
+    breakdown_specs = {}
+    for breakdown, groups in view.breakdowns.items():
+        rows = [{**g, "group_label": t(f"group.{breakdown}.{g['group']}", lang)
+                 if f"group.{breakdown}.{g['group']}" in _catalogue_keys() else g["group"]}
+                for g in groups]
+        total = next((a["value"] for a in view.areas if a["code"] == focus_area), None)
+        breakdown_specs[breakdown] = (_spec_id(f"bd-{breakdown}", counter), charts.breakdown_bars(
+            rows, x_title=unit, decimals=ind.decimals, total=total), rows)
+    return render(request, "indicator.html", ind=ind, view=view, specs=specs,
+                  breakdown_specs=breakdown_specs, level=level, focus_area=registry[focus_area],
+                  inequalities=_inequalities(state, indicator_id, focus_area, view.year))
+
+
+def _catalogue_keys() -> set[str]:
+    from jamlik.model.i18n import catalogue
+
+    return set(catalogue())
+
+
+def _inequalities(state: AppState, indicator_id: str, area: str, year: int | None) -> list[dict]:
+    if year is None or not state._has_table("inequalities"):
+        return []
+    cur = state.cursor()
+    result = cur.execute("SELECT * FROM inequalities WHERE indicator_id = ? AND area_code = ? "
+                         "AND year = ? ORDER BY dimension, measure", [indicator_id, area, year])
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+
+
+@router.get("/oversikt", response_class=HTMLResponse)
+def overview_page(request: Request, level: str = "kommun", within: str = "05"):
+    state = _state(request)
+    lang = _lang(request)
+    reader = state.reader()
+    if reader is None:
+        return render(request, "error.html", status_code=503, message=t("web.no_data", lang))
+    try:
+        level = AreaLevel(level).value
+        state.registry().validate(within)
+    except (ValueError, AreaCodeError) as exc:
+        raise HTTPException(404, str(exc)) from exc
+    tartan = reader.tartan(level=level, within=within)
+    nation = {}
+    for ind in tartan.indicators:
+        rows = reader.indicator_view(ind.id, level="nation")
+        if rows.areas:
+            nation[ind.id] = rows.areas[0]["value"]
+    return render(request, "overview.html", tartan=tartan, nation=nation, level=level,
+                  within=within)
