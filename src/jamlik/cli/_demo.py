@@ -30,10 +30,13 @@ def build_demo_warehouse(db_path: str | Path, *, seed: int, force: bool = False,
     from jamlik.demo import build_demo
 
     report = progress or (lambda step, fraction: None)
+    if not force and Path(db_path).exists():
+        # Look read-only first: a rerun then never needs the write lock.
+        with Warehouse(db_path, read_only=True) as wh:
+            if demo_is_built(wh, seed):
+                return {"built": False, "tables": wh.tables()}
     with Warehouse(db_path) as wh:
         wh.migrate()
-        if not force and demo_is_built(wh, seed):
-            return {"built": False, "tables": wh.tables()}
         demo = build_demo(seed=seed, progress=lambda s, f: report(s, 0.85 * f))
         report("warehouse", 0.86)
         registry = AreaRegistry.builtin().with_care_units(demo.tables["care_units"])
