@@ -145,6 +145,16 @@ def _registry(db: Path | None):
     return AreaRegistry.builtin()
 
 
+def _register_commands() -> None:
+    """Command groups that live in their own modules (each adds itself to ``app``)."""
+    from jamlik.cli import cohort
+
+    cohort.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     """Entry point: run the app, turning jamlik's own errors into a clear one-line message."""
     try:

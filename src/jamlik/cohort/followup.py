@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -61,8 +62,17 @@ def age_group_expr(breaks: tuple[int, ...], column: str = "age") -> pl.Expr:
     return expr.otherwise(pl.lit(labels[-1]))
 
 
-def income_quintiles(population: pl.DataFrame, n: int = 5) -> pl.DataFrame:
-    """Add ``income_quintile`` (1 = lowest) within each year; ties share a quintile."""
+def income_quintiles(population: pl.DataFrame, n: int = 5, cut_points=None) -> pl.DataFrame:
+    """Add ``income_quintile`` (1 = lowest) within each year; ties share a quintile.
+
+    With ``cut_points`` (n − 1 increasing limits, e.g. national limits) the quintile is k when
+    c_{k−1} < income ≤ c_k instead.
+    """
+    if cut_points is not None:
+        inc = population["income"].to_numpy()
+        q = np.searchsorted(np.asarray(cut_points, dtype=float), inc, side="left") + 1
+        return population.with_columns(income_quintile=pl.when(pl.col("income").is_null()).then(None)
+                                       .otherwise(pl.Series(q.astype(np.int8))))
     rank = pl.col("income").rank("min").over("year")
     count = pl.col("income").count().over("year")
     return population.with_columns(
@@ -100,7 +110,8 @@ def build_cohort(spec: StudySpec, quality, population, deaths, patients) -> Coho
     flow.append(("not dead before the index date (data consistency)", q.height))
     q = q.with_row_index("event_id")
 
-    pop_q = income_quintiles(pop.filter(pl.col("year").is_not_null()), spec.exposures.income_quintiles)
+    pop_q = income_quintiles(pop.filter(pl.col("year").is_not_null()), spec.exposures.income_quintiles,
+                             spec.exposures.income_cut_points)
     exp = pop_q.select("pid", pl.col("year").cast(pl.Int32), "income", "income_quintile", "education",
                        "education_level").unique(["pid", "year"], keep="first")
     q = (q.with_columns(exposure_year=(pl.col("index_date").dt.year() + spec.exposures.year_offset).cast(pl.Int32))

@@ -157,7 +157,20 @@ def read_quality_register(path, key: PseudonymKey, mapping: QualityRegisterMappi
         if f"process:{k}" in cols:
             out[k] = c.parsed(cols[f"process:{k}"], _parse.parse_flags,
                               "not a yes/no code (expected 1/0, Ja/Nej; 9 = unknown)")
+    _flag_duplicates(c, out["pid"], out["index_date"], cols["person_id"],
+                     "same person and index date already listed (the first row is kept)")
     return c.finish(out)
+
+
+def _flag_duplicates(c: _Cleaner, pid: pl.Series, date: pl.Series, column: str, reason: str) -> None:
+    """Reject later rows repeating (pid, date) of an earlier kept row, so no event counts twice."""
+    ok_idx = np.flatnonzero(~c.reject)
+    kept = pl.DataFrame({"pid": pid, "d": date})[ok_idx]
+    first = kept.select(pl.struct("pid", "d").is_first_distinct() | pl.col("pid").is_null()
+                        | pl.col("d").is_null()).to_series().to_numpy()
+    repeat = np.zeros(pid.len(), dtype=bool)
+    repeat[ok_idx[~first]] = True
+    c.flag(repeat, column, reason, pl.Series(["<duplicate>"] * pid.len()), ACTION_REJECTED)
 
 
 def read_population_register(path, key: PseudonymKey, mapping: PopulationRegisterMapping | None = None, *,

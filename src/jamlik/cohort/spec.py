@@ -48,6 +48,17 @@ class Exposures:
     income_reference: int = 5
     education_reference: str = "post_secondary"
     age_breaks: tuple[int, ...] = (18, 65, 75, 85)
+    #: fixed income limits between quintiles (e.g. SCB's national limits, in the extract's unit);
+    #: when given, quintiles are taken from them instead of from the extract itself
+    income_cut_points: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RegisterFile:
+    """Where one register extract is: ``path`` (absolute, resolved against the spec's folder)."""
+
+    path: Path
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,10 @@ class StudySpec:
     patient_columns: PatientRegisterMapping = field(default_factory=PatientRegisterMapping)
     title_sv: str | None = None
     title_en: str | None = None
+    files: dict[str, RegisterFile] = field(default_factory=dict)
+
+
+REGISTERS = ("quality", "population", "death", "patient")
 
 
 class _Reader:
@@ -159,12 +174,12 @@ class _Reader:
 def load_spec(source: str | Path | dict) -> StudySpec:
     """Load and validate a study specification from a YAML file (or an already parsed dict)."""
     if isinstance(source, dict):
-        data, file = source, "<spec>"
+        data, file, base = source, "<spec>", Path.cwd()
     else:
         p = Path(source)
         if not p.is_file():
             raise InputError("source", str(p), "an existing YAML file")
-        file = p.name
+        file, base = p.name, p.resolve().parent
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
@@ -173,7 +188,8 @@ def load_spec(source: str | Path | dict) -> StudySpec:
                             row=None if line is None else line + 1) from None
     r = _Reader(file)
     top = r.mapping(data, "", {"name", "title", "index_event", "inclusion", "exposures", "follow_up",
-                               "outcomes", "process_measures", "suppression", "confidence", "columns"})
+                               "outcomes", "process_measures", "suppression", "confidence", "columns",
+                               "files"})
     name = top.get("name")
     if not isinstance(name, str) or not name:
         raise r.fail("name", name, "expected a non-empty study name")
@@ -204,7 +220,12 @@ def load_spec(source: str | Path | dict) -> StudySpec:
     offsets = {"year_before_index": -1, "index_year": 0}
     if measured not in offsets:
         raise r.fail("exposures.measured", measured, f"one of {', '.join(offsets)}")
-    inq = r.mapping(ex.get("income_quintile"), "exposures.income_quintile", {"reference"})
+    inq = r.mapping(ex.get("income_quintile"), "exposures.income_quintile", {"reference", "cut_points"})
+    cuts = inq.get("cut_points")
+    if cuts is not None and (not isinstance(cuts, list) or len(cuts) != 4
+                             or any(isinstance(c, bool) or not isinstance(c, int | float) for c in cuts)
+                             or sorted(set(cuts)) != cuts):
+        raise r.fail("exposures.income_quintile.cut_points", cuts, "expected 4 increasing numbers (limits between Q1..Q5)")
     edu = r.mapping(ex.get("education"), "exposures.education", {"reference"})
     edu_ref = edu.get("reference", "post_secondary")
     if edu_ref not in EDUCATION_GROUPS:
@@ -214,7 +235,7 @@ def load_spec(source: str | Path | dict) -> StudySpec:
             or sorted(set(breaks)) != breaks):
         raise r.fail("exposures.age_groups", breaks, "expected increasing integer lower age limits, e.g. [18, 65, 75, 85]")
     exposures = Exposures(offsets[measured], 5, r.number(inq, "reference", "exposures.income_quintile", 5, 1, 5, True),
-                          edu_ref, tuple(breaks))
+                          edu_ref, tuple(breaks), None if cuts is None else tuple(float(c) for c in cuts))
 
     fu = r.mapping(top.get("follow_up"), "follow_up", {"windows_years", "end_of_data"})
     windows = fu.get("windows_years", [1, 5])
@@ -273,8 +294,9 @@ def load_spec(source: str | Path | dict) -> StudySpec:
                                           f"columns.{key}")
         except InputError as exc:
             raise r.fail(exc.argument, exc.value, f"expected {exc.expected}") from None
+    files = _files(r, r.mapping(top.get("files"), "files", set(REGISTERS)), base)
     return StudySpec(
-        name=name, index_event=index_event, inclusion=inclusion, exposures=exposures, follow_up=follow_up,
+        name=name, files=files, index_event=index_event, inclusion=inclusion, exposures=exposures, follow_up=follow_up,
         outcomes=tuple(outcomes), process_measures=tuple(process),
         min_cell_count=r.number(supp, "min_count", "suppression", 5, 1, 1000, True),
         confidence=r.number(top, "confidence", "", 0.95, 0.5, 0.999),
@@ -282,6 +304,21 @@ def load_spec(source: str | Path | dict) -> StudySpec:
         death_columns=mappings["death"], patient_columns=mappings["patient"],
         title_sv=title.get("sv"), title_en=title.get("en"),
     )
+
+
+def _files(r: _Reader, section: dict, base: Path) -> dict[str, RegisterFile]:
+    """``files: {quality: path | {path:, encoding:}, …}``; relative paths are taken from the spec's folder."""
+    out = {}
+    for key, value in section.items():
+        entry = {"path": value} if isinstance(value, str) else r.mapping(value, f"files.{key}", {"path", "encoding"})
+        path, encoding = entry.get("path"), entry.get("encoding")
+        if not isinstance(path, str) or not path:
+            raise r.fail(f"files.{key}.path", path, "expected a file path (relative to the spec's folder)")
+        if encoding is not None and not isinstance(encoding, str):
+            raise r.fail(f"files.{key}.encoding", encoding, "expected an encoding name, e.g. cp1252")
+        p = Path(path)
+        out[key] = RegisterFile(p if p.is_absolute() else base / p, encoding)
+    return out
 
 
 def example_spec_path(name: str = "ami") -> Path:

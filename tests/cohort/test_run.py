@@ -1,0 +1,141 @@
+"""`jamlik cohort run` on the demo extracts: recovers the truth, never writes identity numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import polars as pl
+import pyreadstat
+import pytest
+import typer
+from scipy.stats import norm
+from typer.testing import CliRunner
+
+from jamlik.cli.cohort import register
+from jamlik.model.errors import DataError, InputError
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("version")(lambda: None)  # a second command keeps sub-groups addressable
+    register(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Extracts and one full run, shared through the session's base temp folder."""
+    base = tmp_path_factory.getbasetemp()
+    data, out = base / "demo_registers", base / "cohort_run"
+    if not (data / "truth.json").is_file():
+        result = runner.invoke(_app(), ["demo", "registers", "--out", str(data)])
+        assert result.exit_code == 0, result.output
+    if not (out / "rapport.pdf").is_file():
+        result = runner.invoke(_app(), ["cohort", "run", str(data / "studie.yaml"), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    truth = json.loads((data / "truth.json").read_text(encoding="utf-8"))
+    return data, out, truth
+
+
+def test_commands_have_help():
+    for cmd in (["cohort", "run"], ["demo", "registers"]):
+        result = runner.invoke(_app(), [*cmd, "--help"])
+        assert result.exit_code == 0 and "--out" in result.output
+
+
+def test_true_hazard_ratios_inside_95_ci(run):
+    # Truth: limit of the age/sex-adjusted Cox estimator under the generator's hazards (truth.json).
+    _, out, truth = run
+    hr = pl.read_parquet(out / "tabeller" / "hazardkvoter.parquet").filter(
+        (pl.col("outcome") == "death") & (pl.col("role") == "exposure"))
+    expected = {("income_quintile", k): v for k, v in truth["death"]["hazard_ratio_income_quintile"].items() if k != "5"}
+    expected |= {("education", k): v for k, v in truth["death"]["hazard_ratio_education"].items()
+                 if k != "post_secondary"}
+    assert len(expected) == 6
+    for (exposure, level), value in expected.items():
+        row = hr.filter((pl.col("exposure") == exposure) & (pl.col("level") == level)).row(0, named=True)
+        assert row["lower_cl"] <= value <= row["upper_cl"], (exposure, level, value, row)
+
+
+def test_true_total_survival_inside_95_ci(run):
+    _, out, truth = run
+    surv = pl.read_parquet(out / "tabeller" / "overlevnad.parquet").filter(
+        (pl.col("outcome") == "death") & (pl.col("group_variable") == "total"))
+    for s in truth["death"]["survival"]:
+        if s["group_variable"] == "total":
+            row = surv.filter(pl.col("time_years") == s["time_years"]).row(0, named=True)
+            assert row["lower_cl"] <= s["survival"] <= row["upper_cl"], (s, row)
+
+
+def test_true_process_shares_inside_ci(run):
+    # 24 intervals: use a Bonferroni-adjusted level (1 - 0.05/24) so the family-wise error stays 5 %.
+    _, out, truth = run
+    proc = pl.read_parquet(out / "tabeller" / "processmatt.parquet")
+    z = norm.ppf(1 - 0.05 / 24 / 2)
+    for p in truth["process_measures"]:
+        row = proc.filter((pl.col("measure") == p["measure"]) & (pl.col("group_variable") == p["group_variable"])
+                          & (pl.col("group") == p["group"])).row(0, named=True)
+        n, x = row["n_persons"], row["n_events"]
+        centre, half = (x + z * z / 2) / (n + z * z), z * ((x * (n - x) / n + z * z / 4) ** 0.5) / (n + z * z)
+        assert centre - half <= p["share"] <= centre + half, (p, row)
+
+
+def test_outputs_written(run):
+    _, out, _ = run
+    tables = {p.name for p in (out / "tabeller").iterdir()}
+    for stem in ("overlevnad", "overlevnad_standardiserad", "hazardkvoter", "processmatt", "ojamlikhetsmatt",
+                 "urval", "datakvalitet_filer", "datakvalitet_rader"):
+        assert {f"{stem}.parquet", f"{stem}.csv"} <= tables
+    assert (out / "rapport.html").stat().st_size > 0 and (out / "rapport.pdf").stat().st_size > 0
+    assert any(p.suffix == ".png" for p in (out / "figurer").iterdir())
+    files = pl.read_csv(out / "tabeller" / "datakvalitet_filer.csv")
+    assert (files["rows_read"] == files["rows_kept"] + files["rows_rejected"]).all()
+    assert files.filter(pl.col("register") == "quality")["rows_rejected"][0] == 6
+
+
+def test_no_raw_identity_number_in_any_output(run):
+    data, out, _ = run
+    lisa, _ = pyreadstat.read_sav(str(data / "lisa_2015_2023.sav"), usecols=["personnummer"])
+    raw = set(lisa["personnummer"])
+    quality = pl.read_csv(data / "kvalitetsregister_hjartinfarkt.csv", infer_schema=False)
+    raw |= {v.replace("-", "") for v in quality["personnummer"].drop_nulls().to_list()}
+    forms = {f for n in raw if len(n) == 12 for f in (n, f"{n[:8]}-{n[8:]}", n[2:], f"{n[2:8]}-{n[8:]}")}
+    assert len(forms) > 4 * 9000
+    pattern = re.compile("|".join(sorted(map(re.escape, forms), key=len, reverse=True)))
+    texts = []
+    for path in out.rglob("*"):
+        if path.is_file():
+            texts.append(path.read_bytes().decode("latin-1"))
+            if path.suffix == ".parquet":
+                texts.append(pl.read_parquet(path).write_csv())
+    import pypdf
+
+    texts.append("\n".join(p.extract_text() for p in pypdf.PdfReader(out / "rapport.pdf").pages))
+    assert len(texts) > 20
+    for text in texts:
+        assert pattern.search(text) is None
+
+
+def test_broken_file_gives_clear_error(run, tmp_path):
+    data, _, _ = run
+    for p in data.iterdir():
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    broken = tmp_path / "patientregistret.csv"
+    lines = broken.read_bytes().split(b"\n")
+    broken.write_bytes(b"\n".join([*lines[:50], lines[50] + b";extra;fields", *lines[51:]]))
+    result = runner.invoke(_app(), ["cohort", "run", str(tmp_path / "studie.yaml"), "--out", str(tmp_path / "ut")])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, DataError)
+    assert "patientregistret.csv" in str(result.exception)
+    assert not (tmp_path / "ut" / "rapport.html").exists()
+
+
+def test_missing_key_file_is_refused(run, tmp_path):
+    data, _, _ = run
+    result = runner.invoke(_app(), ["cohort", "run", str(data / "studie.yaml"), "--out", str(tmp_path / "ut"),
+                                    "--key-file", str(tmp_path / "none.key")])
+    assert isinstance(result.exception, InputError) and "key" in str(result.exception)
