@@ -1,0 +1,39 @@
+"""``jamlik compute``: compute every catalogue indicator into ``observations`` (issue 3 §3).
+
+The lead registers it on the application with ``register(app)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jamlik.cli._progress import console, progress_bar
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``compute`` command to ``app``."""
+
+    @app.command("compute")
+    def compute_command(
+        db: Annotated[Path | None, typer.Option(
+            "--db", help="Databasfil / warehouse file (default: $JAMLIK_DB or data/jamlik.duckdb).",
+            show_default=False)] = None,
+        indicator: Annotated[list[str] | None, typer.Option(
+            "--indicator", help="Bara dessa indikatorer / only these indicator ids.",
+            show_default=False)] = None,
+        force: Annotated[bool, typer.Option(
+            "--force", help="Räkna om allt / recompute even unchanged indicators.")] = False,
+    ) -> None:
+        """Beräkna indikatorerna / compute every indicator into the observations table."""
+        from jamlik.engine import compute
+        from jamlik.model import Settings
+        from jamlik.store import Warehouse
+
+        settings = Settings.from_env(db_path=db)
+        with Warehouse(settings.db_path) as wh, progress_bar("jamlik compute") as update:
+            report = compute(wh, indicators=indicator or None, force=force, progress=update)
+        console.print(f"{len(report.computed)} computed, {len(report.skipped)} unchanged, "
+                      f"{report.rows} rows, {report.seconds:.1f} s")

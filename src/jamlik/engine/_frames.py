@@ -1,0 +1,185 @@
+"""Unit frames: one Ibis expression per catalogue ``source``, with the common columns.
+
+Every frame has ``year, age, sex, kommun_code, deso_code, vardcentral_code, education,
+income_quintile, birth_region, socio_type`` plus the source's own filter columns. A count is the
+number of rows of the frame after the indicator's filters (:func:`filtered`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from jamlik.model.catalogue import Count, Indicator
+from jamlik.model.errors import DataError
+
+COMMON = ("year", "age", "sex", "kommun_code", "deso_code", "vardcentral_code", "education",
+          "income_quintile", "birth_region", "socio_type")
+#: The answer columns of the survey table (the where keys of survey indicators).
+SURVEY_ANSWERS = ("good_health", "trust_others", "sedentary_leisure", "daily_smoker",
+                  "economic_hardship")
+
+
+class Frames:
+    """Builds (and memoises) the unit frame of each source on one Ibis backend."""
+
+    def __init__(self, backend: Any):
+        self._b = backend
+        self.backend = backend
+        self._memo: dict[str, ir.Table] = {}
+
+    def table(self, name: str) -> ir.Table:
+        return self._b.table(name)
+
+    def __call__(self, source: str) -> ir.Table:
+        if source not in self._memo:
+            self._memo[source] = getattr(self, f"_{source}")()
+        return self._memo[source]
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _socio(self) -> ir.Table:
+        a = self.table("areas")
+        return a.filter(a.level == "deso").select(_deso=a.code, socio_type=a.socio_type)
+
+    def _with_socio(self, t: ir.Table) -> ir.Table:
+        s = self._socio()
+        j = t.left_join(s, t.deso_code == s._deso)
+        return j.select(*[c for c in j.columns if c != "_deso"])
+
+    def _person_attributes(self, events: ir.Table, own: Mapping[str, Any]) -> ir.Table:
+        """Attributes from person_years of year − 1, else the same year, else ``own``."""
+        py = self.table("person_years")
+        prev = py.select(_pid1=py.person_id, _y1=py.year + 1, _deso1=py.deso_code,
+                         _kom1=py.kommun_code, _vc1=py.vardcentral_code, _edu1=py.education,
+                         _iq1=py.income_quintile)
+        same = py.select(_pid0=py.person_id, _y0=py.year, _deso0=py.deso_code,
+                         _kom0=py.kommun_code, _vc0=py.vardcentral_code, _edu0=py.education,
+                         _iq0=py.income_quintile)
+        p = self.table("persons")
+        pers = p.select(_pidp=p.person_id, _sexp=p.sex, birth_region=p.birth_region,
+                        _birth_year=p.birth_year, _death_date=p.death_date)
+        j = events.left_join(prev, (events.person_id == prev._pid1) & (events.year == prev._y1))
+        j = j.left_join(same, (j.person_id == same._pid0) & (j.year == same._y0))
+        j = j.left_join(pers, j.person_id == pers._pidp)
+        hit1 = j._pid1.notnull()
+        hit0 = j._pid0.notnull()
+
+        def pick(c1, c0, fallback):
+            return ibis.cases((hit1, c1), (hit0, c0), else_=fallback)
+
+        return j.mutate(
+            deso_code=pick(j._deso1, j._deso0, own.get("deso_code", ibis.null("string"))),
+            kommun_code=pick(j._kom1, j._kom0, own.get("kommun_code", ibis.null("string"))),
+            vardcentral_code=pick(j._vc1, j._vc0, ibis.null("string")),
+            education=pick(j._edu1, j._edu0, ibis.null("string")),
+            income_quintile=pick(j._iq1, j._iq0, ibis.null("int8")),
+            sex=ibis.coalesce(j._sexp, own.get("sex", ibis.null("string"))),
+        )
+
+    # -- the sources --------------------------------------------------------------------------
+    def _population(self) -> ir.Table:
+        py, p = self.table("person_years"), self.table("persons")
+        pers = p.select(_pid=p.person_id, sex=p.sex, birth_region=p.birth_region)
+        j = py.join(pers, py.person_id == pers._pid)
+        return self._with_socio(j.select("person_id", *COMMON[:-1]))
+
+    def _deaths(self) -> ir.Table:
+        d = self.table("deaths")
+        j = self._person_attributes(d, {"deso_code": d.deso_code, "kommun_code": d.kommun_code,
+                                        "sex": d.sex})
+        return self._with_socio(j.select(*COMMON[:-1], "cause_group"))
+
+    def _care_events(self) -> ir.Table:
+        e = self.table("care_events")
+        j = self._person_attributes(e, {})
+        j = j.mutate(age=(j.year - j._birth_year).cast("int16"),
+                     _days_to_death=j._death_date.delta(j.admission_date, unit="day"))
+        j = j.filter(j.kommun_code.notnull())
+        return self._with_socio(j.select(*COMMON[:-1], "condition", "reperfusion",
+                                         "pci", "statin_at_discharge",
+                                         "betablocker_at_discharge", "_days_to_death"))
+
+    def _conditions(self) -> ir.Table:
+        c = self.table("conditions")
+        first = c.group_by(_pidc=c.person_id, condition=c.condition).agg(
+            _onset=c.onset_year.min())
+        pop = self("population")
+        j = pop.join(first, pop.person_id == first._pidc)
+        j = j.filter(j._onset <= j.year)
+        return j.select(*COMMON, "condition")
+
+    def _person_measures(self) -> ir.Table:
+        m = self.table("person_measures")
+        pm = m.select(_pidm=m.person_id, _ym=m.year, measure=m.measure, value=m.value)
+        pop = self("population")
+        j = pop.join(pm, (pop.person_id == pm._pidm) & (pop.year == pm._ym))
+        return j.select(*COMMON, "measure", "value")
+
+    def _survey(self) -> ir.Table:
+        s = self.table("survey")
+        s = s.filter(s.responded)
+        s = s.mutate(vardcentral_code=ibis.null("string"))
+        return self._with_socio(s.select(*COMMON[:-1], "stratum", "weight", "respondent_id",
+                                         *SURVEY_ANSWERS))
+
+
+def _condition(t: ir.Table, column: str, spec: Any, file: str) -> ir.BooleanValue:
+    """One ``where`` entry as a boolean expression on ``t``."""
+    if column == "died_within_days":
+        if "_days_to_death" not in t.columns:
+            raise DataError("died_within_days applies to care_events only", file=file,
+                            column="where", value=column)
+        return (t._days_to_death.notnull() & (t._days_to_death <= int(spec))).fill_null(False)
+    if column == "age" and "age" not in t.columns and "_band" in t.columns:
+        return _band_condition(t._band, spec, file)
+    if column not in t.columns:
+        raise DataError(f"the unit source has no column {column!r} (columns: "
+                        f"{', '.join(c for c in t.columns if not c.startswith('_'))})",
+                        file=file, column="where", value=column)
+    col = t[column]
+    if column == "age" and isinstance(spec, list | tuple) and len(spec) == 2:
+        return _age_range(col, spec[0], spec[1])
+    if isinstance(spec, list | tuple):
+        return col.isin(list(spec)).fill_null(False)
+    return (col == spec).fill_null(False)
+
+
+def _band_condition(band: ir.IntegerValue, spec: Any, file: str) -> ir.BooleanValue:
+    """An age range as a condition on the life-table band index (the range must align)."""
+    from jamlik.engine._rollup import LE_BANDS
+
+    low, high = (spec if isinstance(spec, list | tuple) else (spec, spec))
+    starts = [0, 1, *range(5, 95, 5)]
+    if (low is not None and low not in starts) or (high is not None and high + 1 not in starts):
+        raise DataError("an age filter must follow the life-table bands "
+                        f"({', '.join(LE_BANDS)})", file=file, column="where.age", value=spec)
+    cond = ibis.literal(True)
+    if low is not None:
+        cond = cond & (band >= starts.index(low))
+    if high is not None:
+        cond = cond & (band <= starts.index(high + 1) - 1)
+    return cond
+
+
+def _age_range(age: ir.IntegerValue, low: int | None, high: int | None) -> ir.BooleanValue:
+    cond = ibis.literal(True)
+    if low is not None:
+        cond = cond & (age >= int(low))
+    if high is not None:
+        cond = cond & (age <= int(high))
+    return cond
+
+
+def filtered(frames: Frames, count: Count, ind: Indicator, *, ages: bool = True) -> ir.Table:
+    """The unit frame of ``count.source`` restricted by ``count.where`` (and the indicator's ages
+    unless ``ages=False``, when the caller filters by age band instead)."""
+    t = frames(count.source)
+    file = f"{ind.id}.yaml"
+    preds = [_condition(t, col, spec, file) for col, spec in (count.where or {}).items()]
+    low, high = ind.ages
+    if ages and (low is not None or high is not None):
+        preds.append(_age_range(t.age, low, high))
+    return t.filter(*preds) if preds else t

@@ -1,0 +1,171 @@
+"""Statistics on rolled-up counts, vectorised with :mod:`jamlik.stats` (one call per indicator)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from jamlik import stats
+from jamlik.model.catalogue import LE_BANDS, Indicator
+
+LEVELS = (0.95, 0.998)
+SERIES = ["year", "area_level", "area_code", "breakdown", "group_value"]
+RESULT = [*SERIES, "period", "numerator", "denominator", "value", "lower_95", "upper_95",
+          "lower_998", "upper_998", "method", "standard", "multiplier", "note"]
+MIN_DSR_COUNT = 10
+EDUCATION_NOTE = "education is known from age 25: the education breakdown covers ages 25+"
+
+
+def _finish(df: pl.DataFrame, ind: Indicator, method: str, standard: str | None) -> pl.DataFrame:
+    period = pl.col("year").cast(pl.Utf8)
+    if ind.method == "life_expectancy" and ind.period_years > 1:
+        period = (pl.col("year") - ind.period_years + 1).cast(pl.Utf8) + "–" + period
+    note = pl.col("note") if "note" in df.columns else pl.lit(None, dtype=pl.Utf8)
+    edu = pl.when(pl.col("breakdown") == "education").then(pl.lit(EDUCATION_NOTE))
+    df = df.with_columns(
+        period=period, method=pl.lit(method), standard=pl.lit(standard, dtype=pl.Utf8),
+        multiplier=pl.lit(float(ind.multiplier)),
+        note=pl.concat_str([note, edu], separator="; ", ignore_nulls=True),
+    )
+    for c in ("value", "lower_95", "upper_95", "lower_998", "upper_998"):
+        if c not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias(c))
+    return df.select(RESULT).with_columns(pl.col("note").replace("", None))
+
+
+def _limits(est, n: int, valid: np.ndarray) -> dict[str, np.ndarray]:
+    out = {"value": np.full(n, np.nan)}
+    out["value"][valid] = est.value
+    for lv, tag in zip(LEVELS, ("95", "998"), strict=True):
+        lo, hi = est.intervals[lv]
+        out[f"lower_{tag}"] = np.full(n, np.nan)
+        out[f"upper_{tag}"] = np.full(n, np.nan)
+        out[f"lower_{tag}"][valid] = lo
+        out[f"upper_{tag}"][valid] = hi
+    return out
+
+
+def crude(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """proportion (Wilson), rate (Byar/exact) and count."""
+    x = df["numerator"].to_numpy().astype(float)
+    n = df["denominator"].to_numpy().astype(float)
+    if ind.method == "count":
+        cols = {"value": n}
+        note = np.full(n.size, None, dtype=object)
+        return _finish(df.with_columns(**{k: pl.Series(v) for k, v in cols.items()},
+                                       note=pl.Series(note.tolist(), dtype=pl.Utf8),
+                                       numerator=pl.lit(None, dtype=pl.Float64)),
+                       ind, "count", None)
+    valid = (n > 0) & (x <= n) if ind.method == "proportion" else n > 0
+    note = np.where(valid, None, "no denominator").astype(object)
+    if ind.method == "proportion":
+        est = stats.proportion(x[valid], n[valid], confidence=LEVELS, multiplier=ind.multiplier)
+        method = "wilson"
+    else:
+        est = stats.rate(x[valid], n[valid], confidence=LEVELS, multiplier=ind.multiplier)
+        method = "byar_exact"
+    cols = _limits(est, n.size, valid)
+    return _finish(df.with_columns(**{k: pl.Series(v) for k, v in cols.items()},
+                                   note=pl.Series(note.tolist(), dtype=pl.Utf8)), ind, method, None)
+
+
+def _complete_bands(df: pl.DataFrame, bands: list[int]) -> pl.DataFrame:
+    """Every series gets every band of ``bands`` (missing = 0 events, 0 population)."""
+    series = df.select(SERIES).unique()
+    grid = series.join(pl.DataFrame({"_band": pl.Series(bands, dtype=pl.Int8)}), how="cross")
+    return grid.join(df.filter(pl.col("_band").is_in(bands)), on=[*SERIES, "_band"],
+                     how="left").with_columns(pl.col("numerator", "denominator").fill_null(0.0))
+
+
+def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Directly standardised rates (Dobson), the standard restricted to the indicator's ages
+    (and to 25+ for the education breakdown)."""
+    low, high = ind.ages
+    pieces = []
+    for is_edu in (False, True):
+        part = df.filter((pl.col("breakdown") == "education") == is_edu)
+        if part.height == 0:
+            continue
+        lo = max(low or 0, 25) if is_edu else (low or 0)
+        weights = stats.standard_population(ind.standard)
+        groups = [g for g in stats.STANDARD_AGE_GROUPS
+                  if int(g.rstrip("+").split("-")[0]) >= lo and (
+                      high is None or (not g.endswith("+") and int(g.split("-")[1]) <= high))]
+        std = {g: weights[g] for g in groups}
+        bands = [i for i, b in enumerate(LE_BANDS)
+                 if stats.standard_age_group(b) in std]
+        full = _complete_bands(part, bands)
+        # stats.dsr_table gives NaN below 10 events; those groups are left out of the call
+        # (a mix of computed and not-computed groups trips its reason column on polars 2.1).
+        bad = full.group_by(SERIES).agg(
+            (pl.col("denominator") <= 0).any().alias("_bad"),
+            (pl.col("numerator").sum() < MIN_DSR_COUNT).alias("_few"))
+        full = full.join(bad, on=SERIES)
+        ok = full.filter(~pl.col("_bad"), ~pl.col("_few")).with_columns(
+            age_band=pl.col("_band").replace_strict(dict(enumerate(LE_BANDS)),
+                                                    return_dtype=pl.Utf8))
+        res = stats.dsr_table(ok, events="numerator", population="denominator",
+                              age_band="age_band", by=SERIES, standard=std, confidence=LEVELS,
+                              multiplier=ind.multiplier, min_count=MIN_DSR_COUNT,
+                              backend="polars")
+        res = res.rename({"total_count": "numerator", "total_pop": "denominator",
+                          "lower95_0cl": "lower_95", "upper95_0cl": "upper_95",
+                          "lower99_8cl": "lower_998", "upper99_8cl": "upper_998",
+                          "reason": "note"})
+        missing = (full.filter(pl.col("_bad") | pl.col("_few")).group_by(SERIES)
+                   .agg(pl.col("numerator", "denominator").sum(), pl.col("_bad").first())
+                   .with_columns(note=pl.when(pl.col("_bad"))
+                                 .then(pl.lit("no population in some age bands of the standard"))
+                                 .otherwise(pl.lit(f"total count below {MIN_DSR_COUNT}")))
+                   .drop("_bad"))
+        pieces.append(pl.concat([res.select(*SERIES, "numerator", "denominator", "value",
+                                            "lower_95", "upper_95", "lower_998", "upper_998",
+                                            "note"), missing], how="diagonal_relaxed"))
+    return _finish(pl.concat(pieces, how="diagonal_relaxed"), ind, "dobson", ind.standard)
+
+
+def life_expectancy(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Chiang II life expectancy on ``period_years``-year rolling sums, at the indicator's band."""
+    k = ind.period_years
+    first = int(df["year"].min())
+    rolled = pl.concat([df.with_columns(year=pl.col("year") + j, _years=pl.lit(1))
+                        for j in range(k)])
+    rolled = (rolled.group_by([*SERIES, "_band"])
+              .agg(pl.col("numerator", "denominator").sum(), pl.col("_years").sum())
+              .filter(pl.col("year") >= first + k - 1,
+                      pl.col("year") <= int(df["year"].max())))
+    full = _complete_bands(rolled.drop("_years"), list(range(len(LE_BANDS))))
+    bad = full.group_by(SERIES).agg(
+        ((pl.col("denominator") <= 0) | (pl.col("numerator") > pl.col("denominator")))
+        .any().alias("_bad"),
+        pl.col("numerator", "denominator").sum().name.prefix("_tot_"))
+    full = full.join(bad, on=SERIES)
+    ok = full.filter(~pl.col("_bad")).with_columns(
+        age_band=pl.col("_band").replace_strict(dict(enumerate(LE_BANDS)),
+                                                return_dtype=pl.Utf8))
+    with np.errstate(invalid="ignore", divide="ignore"):  # inf limits of tiny groups
+        res = stats.life_expectancy_table(ok, deaths="numerator", population="denominator",
+                                          age_band="age_band", by=SERIES, confidence=LEVELS,
+                                          backend="polars")
+    res = res.filter(pl.col("age_band") == ind.life_expectancy_band).rename(
+        {"lower95_0cl": "lower_95", "upper95_0cl": "upper_95", "lower99_8cl": "lower_998",
+         "upper99_8cl": "upper_998", "reason": "note"})
+    totals = bad.select(*SERIES, numerator="_tot_numerator", denominator="_tot_denominator")
+    res = res.join(totals, on=SERIES)
+    missing = (bad.filter(pl.col("_bad"))
+               .select(*SERIES, numerator="_tot_numerator", denominator="_tot_denominator")
+               .with_columns(note=pl.lit("no population, or more deaths than population, "
+                                         "in some life-table band")))
+    out = pl.concat([res.select(*SERIES, "numerator", "denominator", "value", "lower_95",
+                                "upper_95", "lower_998", "upper_998", "note"), missing],
+                    how="diagonal_relaxed")
+    return _finish(out, ind, "chiang_ii_silcocks", None)
+
+
+def estimate(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Dispatch on the indicator's method (not survey: see :mod:`jamlik.engine._survey`)."""
+    if ind.method == "dsr":
+        return dsr(df, ind)
+    if ind.method == "life_expectancy":
+        return life_expectancy(df, ind)
+    return crude(df.filter(pl.col("_band") == -1) if "_band" in df.columns else df, ind)

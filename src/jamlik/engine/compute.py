@@ -1,0 +1,222 @@
+"""``compute``: every catalogue indicator → the tidy ``observations`` table.
+
+>>> from jamlik.engine import compute  # doctest: +SKIP
+>>> report = compute(warehouse)        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+from scipy.special import expit, logit
+from scipy.stats import norm
+
+from jamlik.engine import _publish
+from jamlik.engine._frames import Frames, _condition
+from jamlik.engine._methods import LEVELS, _finish, estimate
+from jamlik.engine._rollup import Cells, levels_of, rolled_up
+from jamlik.engine._survey import DOMAIN, domain_estimates, survey_domains
+from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
+from jamlik.model.errors import InputError
+
+COLUMNS = ["indicator_id", "year", "period", "area_level", "area_code", "breakdown",
+           "group_value", "numerator", "denominator", "value", "lower_95", "upper_95",
+           "lower_998", "upper_998", "method", "standard", "multiplier", "parent_code",
+           "parent_value", "vs_parent_95", "vs_parent_998", "nation_value", "vs_nation_95",
+           "vs_nation_998", "judgement_nation", "trend", "trend_reason", "suppressed",
+           "suppression_reason", "smoothed_value", "note", "computed_at"]
+SOURCE_TABLES = {"population": ("person_years", "persons", "areas"),
+                 "deaths": ("deaths", "person_years", "persons", "areas"),
+                 "care_events": ("care_events", "person_years", "persons", "areas"),
+                 "conditions": ("conditions", "person_years", "persons", "areas"),
+                 "person_measures": ("person_measures", "person_years", "persons", "areas"),
+                 "survey": ("survey", "national_survey", "areas")}
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class ComputeReport:
+    """What a run did: indicators computed and skipped, rows written, seconds taken."""
+
+    run_id: str
+    computed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    rows: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _parents(wh) -> pl.DataFrame:
+    areas = pl.from_arrow(wh.con.execute(
+        "SELECT level AS area_level, code AS area_code, parent_code FROM areas").arrow())
+    units = pl.from_arrow(wh.con.execute(
+        "SELECT 'vardcentral' AS area_level, code AS area_code, kommun_code AS parent_code "
+        "FROM care_units").arrow())
+    return pl.concat([areas.filter(pl.col("area_level") != "vardcentral"), units])
+
+
+def fingerprint(wh, ind: Indicator) -> str:
+    """Row counts and latest load of the indicator's input tables plus the definition's hash."""
+    tables = set()
+    for count in (ind.numerator, ind.denominator):
+        if count is not None:
+            tables.update(SOURCE_TABLES[count.source])
+    if ind.national:
+        tables.add("national_survey" if ind.is_survey else "aggregate_counts")
+    parts = {"definition": repr(ind)}
+    for t in sorted(tables):
+        rows = wh.con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+        load = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = ?", [t]).fetchone()[0]
+        parts[t] = f"{rows}:{load}"
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _previous_fingerprints(wh) -> dict[str, str]:
+    row = wh.con.execute("SELECT fingerprints FROM compute_runs ORDER BY finished_at DESC "
+                         "LIMIT 1").fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def survey_indicator(frames: Frames, wh, ind: Indicator) -> pl.DataFrame:
+    """Weighted domain estimates for lan/kommun; the nation from ``national_survey``."""
+    from jamlik.engine._frames import filtered
+
+    t = filtered(frames, ind.denominator, ind)
+    y = None
+    for col, spec in (ind.numerator.where or {}).items():
+        cond = _condition(t, col, spec, f"{ind.id}.yaml")
+        y = cond if y is None else y & cond
+        t = t.filter(t[col].notnull())
+    units = t.mutate(y=y.cast("float64")).select(
+        "year", "kommun_code", "stratum", "weight", "y", "sex", "age", "education",
+        "income_quintile", "birth_region").to_polars().with_row_index("_unit")
+    units = units.with_columns(pl.col("year").cast(pl.Int16))
+    est = domain_estimates(units, survey_domains(units, ind), LEVELS)
+    m = ind.multiplier
+    est = est.with_columns(pl.col("value", "lower_95", "upper_95", "lower_998", "upper_998") * m,
+                           numerator=pl.col("x").cast(pl.Float64),
+                           denominator=pl.col("n").cast(pl.Float64),
+                           note=pl.lit("numerator and denominator are unweighted respondents"))
+    out = [est.select(*DOMAIN, "numerator", "denominator", "value", "lower_95", "upper_95",
+                      "lower_998", "upper_998", "note")]
+    measure = ind.national.get("survey_measure")
+    if measure and "nation" in levels_of(ind):
+        nat = pl.from_arrow(wh.con.execute(
+            "SELECT year, sex, estimate, se, respondents FROM national_survey WHERE measure = ?",
+            [measure]).arrow())
+        nat = nat.filter(pl.col("sex").is_in(["total", "male", "female"]))
+        p = nat["estimate"].to_numpy()
+        se = nat["se"].fill_null(np.nan).to_numpy()
+        cols = {}
+        inner = (p > 0) & (p < 1) & (se > 0)
+        pc = np.where(inner, p, 0.5)
+        for lv, tag in zip(LEVELS, ("95", "998"), strict=True):
+            half = norm.ppf(lv + (1 - lv) / 2) * se / (pc * (1 - pc))
+            cols[f"lower_{tag}"] = np.where(inner, expit(logit(pc) - half), np.nan) * m
+            cols[f"upper_{tag}"] = np.where(inner, expit(logit(pc) + half), np.nan) * m
+        nat = nat.with_columns(
+            year=pl.col("year").cast(pl.Int16), area_level=pl.lit("nation"),
+            area_code=pl.lit("SE"),
+            breakdown=pl.when(pl.col("sex") == "total").then(pl.lit("sex"))
+            .otherwise(pl.lit("sex")),
+            group_value=pl.col("sex"), numerator=pl.lit(None, dtype=pl.Float64),
+            denominator=pl.col("respondents").cast(pl.Float64), value=pl.col("estimate") * m,
+            note=pl.lit("national comparison from the national survey (published estimate)"),
+            **{k: pl.Series(v) for k, v in cols.items()})
+        nat = nat.with_columns(
+            breakdown=pl.when(pl.col("sex") == "total").then(pl.lit("total"))
+            .otherwise(pl.lit("sex")),
+            group_value=pl.when(pl.col("sex") == "total").then(pl.lit("total"))
+            .otherwise(pl.col("sex")))
+        out.append(nat.select(out[0].columns))
+    df = pl.concat(out, how="vertical_relaxed")
+    return _finish(df, ind, "taylor_linearisation_logit", None)
+
+
+def compute_indicator(cells: Cells, wh, ind: Indicator, parents: pl.DataFrame,
+                      computed_at: datetime) -> pl.DataFrame:
+    """All published rows of one indicator (suppressed values already blanked)."""
+    if ind.is_survey:
+        res = survey_indicator(cells.frames, wh, ind)
+    else:
+        res = estimate(rolled_up(cells, ind), ind)
+    res = res.with_columns(indicator_id=pl.lit(ind.id),
+                           value=pl.col("value").fill_nan(None))
+    for c in ("lower_95", "upper_95", "lower_998", "upper_998"):
+        res = res.with_columns(pl.col(c).fill_nan(None))
+    res = _publish.suppress(res, ind)
+    res = _publish.compare(res, ind, parents)
+    res = _publish.trend(res, ind)
+    res = _publish.smooth(res, ind)
+    res = _publish.blank_suppressed(res)
+    no_nation = pl.col("nation_value").is_null() & (pl.col("area_level") != "nation")
+    res = res.with_columns(
+        computed_at=pl.lit(computed_at),
+        note=pl.concat_str([pl.col("note"), pl.when(no_nation).then(
+            pl.lit("no national figure for this breakdown"))], separator="; ",
+            ignore_nulls=True).replace("", None))
+    return res.select(COLUMNS)
+
+
+def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool = False,
+            progress: Progress | None = None, catalogue: Catalogue | None = None
+            ) -> ComputeReport:
+    """Compute the indicators (all by default) and replace their rows in ``observations``.
+
+    An indicator whose input fingerprint is unchanged since the last run is skipped unless
+    ``force``. Everything is written in one atomic load: a failure leaves the table as it was.
+    """
+    started = time.perf_counter()
+    began = datetime.now(UTC).replace(tzinfo=None)
+    report = progress or (lambda step, fraction: None)
+    cat = catalogue or load_catalogue()
+    ids = list(cat) if indicators is None else list(indicators)
+    for i in ids:
+        if i not in cat:
+            raise InputError("indicators", i, f"catalogue ids, e.g. {sorted(cat)[:3]}")
+    wh = warehouse
+    wh.migrate()
+    previous = _previous_fingerprints(wh)
+    prints = {i: fingerprint(wh, cat[i]) for i in ids}
+    todo = [i for i in ids if force or previous.get(i) != prints[i]]
+    skipped = tuple(i for i in ids if i not in todo)
+    parents = _parents(wh)
+    cells = Cells(Frames(wh.ibis()), [cat[i] for i in todo])
+    frames, timings = [], {}
+    try:
+        for k, i in enumerate(todo):
+            report(i, k / max(len(todo), 1) * 0.9)
+            t0 = time.perf_counter()
+            frames.append(compute_indicator(cells, wh, cat[i], parents, began))
+            timings[i] = time.perf_counter() - t0
+    finally:
+        cells.release()
+    report("writing", 0.92)
+    out = pl.concat(frames) if frames else None
+    run_id = uuid.uuid4().hex[:12]
+    rows = 0 if out is None else out.height
+    with wh.load_session(f"jamlik compute {run_id}") as load:
+        if todo:
+            wh.con.execute("DELETE FROM observations WHERE indicator_id IN ("
+                           + ", ".join("?" * len(todo)) + ")", todo)
+        if out is not None and rows:
+            load.put("observations", out.to_arrow())
+            load_id = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = "
+                                     "'observations'").fetchone()[0]
+            wh.con.execute("UPDATE observations SET load_id = ? WHERE load_id IS NULL", [load_id])
+        merged = {**previous, **{i: prints[i] for i in todo}}
+        wh.con.execute("INSERT INTO compute_runs VALUES (?, ?, ?, ?, ?, ?)",
+                       [run_id, began, datetime.now(UTC).replace(tzinfo=None),
+                        ",".join(todo), rows, json.dumps(merged)])
+    report("done", 1.0)
+    return ComputeReport(run_id=run_id, computed=tuple(todo), skipped=skipped, rows=rows,
+                         seconds=time.perf_counter() - started, timings=timings)

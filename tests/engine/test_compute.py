@@ -1,0 +1,231 @@
+"""End-to-end engine tests on the small hand-made warehouse.
+
+Expected counts are computed here from the raw tables with plain pandas (an independent path from
+the engine's Ibis expressions); values are checked against :mod:`jamlik.stats` called directly,
+whose own tests check them against published references (PHEindicatormethods, R).
+"""
+
+from __future__ import annotations
+
+import _small
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from jamlik import stats
+from jamlik.engine import COLUMNS, compute
+from jamlik.model.catalogue import load_catalogue
+from jamlik.store import Warehouse
+
+REGION_KOMMUNER = ("0580", "0581")
+
+
+def _row(obs, ind, year, level, code, breakdown="total", group="total"):
+    r = obs.filter(pl.col("indicator_id") == ind, pl.col("year") == year,
+                   pl.col("area_level") == level, pl.col("area_code") == code,
+                   pl.col("breakdown") == breakdown, pl.col("group_value") == group)
+    assert r.height == 1, (ind, year, level, code, breakdown, group, r.height)
+    return r.row(0, named=True)
+
+
+def _death_kommun(t) -> pd.Series:
+    """Kommun of each death: person_years of year-1, else the same year, else the deaths row."""
+    py = t["person_years"]
+    d = t["deaths"].copy()
+    prev = py.assign(year=py.year + 1)[["person_id", "year", "kommun_code"]]
+    same = py[["person_id", "year", "kommun_code"]]
+    d = d.merge(prev, on=["person_id", "year"], how="left", suffixes=("", "_prev"))
+    d = d.merge(same, on=["person_id", "year"], how="left", suffixes=("", "_same"))
+    return d.kommun_code_prev.fillna(d.kommun_code_same).fillna(d.kommun_code)
+
+
+def test_observation_columns_match_the_migration(small):
+    with Warehouse(small[0], read_only=True) as wh:
+        names = [c[0] for c in wh.columns("observations")]
+    assert names == [*COLUMNS, "load_id"]
+
+
+def test_population_count_equals_person_years(obs, small):
+    py = small[1]["person_years"]
+    for k in REGION_KOMMUNER:
+        expected = ((py.year == 2020) & (py.kommun_code == k)).sum()
+        assert _row(obs, "population_total", 2020, "kommun", k)["value"] == expected
+    female = py.merge(small[1]["persons"][["person_id", "sex"]], on="person_id")
+    expected = ((female.year == 2021) & (female.sex == "female")).sum()
+    assert _row(obs, "population_total", 2021, "lan", "05", "sex", "female")["value"] == expected
+
+
+def test_deaths_are_placed_by_previous_year_residence(obs, small):
+    t = small[1]
+    d = t["deaths"].assign(k=_death_kommun(t).to_numpy())
+    for k in REGION_KOMMUNER:
+        expected = ((d.year == 2020) & (d.k == k)).sum()
+        got = _row(obs, "mortality_all_cause", 2020, "kommun", k)["numerator"]
+        assert got == expected
+    # the mover lived in Linköping (0580) in 2019 and died in Norrköping in 2020
+    mover = d[d.person_id == _small.MOVER]
+    assert list(mover.k) == ["0580"] and list(mover.kommun_code) == ["0581"]
+
+
+def test_died_within_28_days_counts_the_mover(obs, small):
+    t = small[1]
+    ev = t["care_events"].merge(t["persons"][["person_id", "death_date"]], on="person_id")
+    ev = ev[(ev.condition == "mi") & (ev.year == 2020)]
+    days = (pd.to_datetime(ev.death_date) - pd.to_datetime(ev.admission_date)).dt.days
+    expected_num = int((days <= 28).sum())
+    row = _row(obs, "mi_death_28d", 2020, "lan", "05")
+    assert expected_num >= 1
+    if not row["suppressed"]:
+        assert row["numerator"] == expected_num
+        assert row["denominator"] == len(ev)
+
+
+def test_rollup_kommun_sums_to_lan(obs):
+    cat = load_catalogue()
+    checked = 0
+    for ind in ("population_total", "mortality_all_cause", "diabetes_prevalence"):
+        col = "value" if cat[ind].method == "count" else "denominator"
+        for year in (2018, 2022):
+            kom = obs.filter(pl.col("indicator_id") == ind, pl.col("year") == year,
+                             pl.col("area_level") == "kommun", pl.col("breakdown") == "total",
+                             pl.col("area_code").is_in(REGION_KOMMUNER))[col].sum()
+            lan = _row(obs, ind, year, "lan", "05")[col]
+            deso = obs.filter(pl.col("indicator_id") == ind, pl.col("year") == year,
+                              pl.col("area_level") == "deso",
+                              pl.col("breakdown") == "total")[col].sum()
+            assert kom == lan == deso
+            checked += 1
+    assert checked == 6
+
+
+def test_nation_adds_the_rest_of_sweden(obs, small):
+    agg = small[1]["aggregate_counts"]
+    rest = agg[agg.year == 2019].population.sum()
+    lan = _row(obs, "population_total", 2019, "lan", "05")["value"]
+    assert _row(obs, "population_total", 2019, "nation", "SE")["value"] == lan + rest
+
+
+def test_proportion_values_equal_stats(obs):
+    rows = obs.filter(pl.col("indicator_id") == "share_born_abroad", ~pl.col("suppressed"),
+                      pl.col("value").is_not_null())
+    est = stats.proportion(rows["numerator"].to_numpy(), rows["denominator"].to_numpy(),
+                           confidence=(0.95, 0.998), multiplier=100)
+    np.testing.assert_allclose(rows["value"].to_numpy(), est.value, rtol=1e-12)
+    np.testing.assert_allclose(rows["lower_95"].to_numpy(), est.intervals[0.95][0], rtol=1e-12)
+    np.testing.assert_allclose(rows["upper_998"].to_numpy(), est.intervals[0.998][1], rtol=1e-12)
+
+
+def test_dsr_equals_stats_dsr_on_hand_counted_bands(obs, small):
+    """Lan 05, 2021, all-cause mortality: bands counted with pandas, then stats.dsr (ESP 2013)."""
+    t = small[1]
+    from jamlik.model.catalogue import LE_BANDS
+
+    def band(age):
+        return np.select([age == 0, age < 5, age >= 90],
+                         ["0", "1-4", "90+"], [f"{a // 5 * 5}-{a // 5 * 5 + 4}" for a in age])
+
+    py = t["person_years"][t["person_years"].year == 2021]
+    pop = pd.Series(band(py.age.to_numpy())).value_counts()
+    d = t["deaths"][t["deaths"].year == 2021]
+    dea = pd.Series(band(d.age.to_numpy())).value_counts()
+    x = np.array([dea.get(b, 0) for b in LE_BANDS], float)
+    n = np.array([pop.get(b, 0) for b in LE_BANDS], float)
+    ref = stats.dsr(x, n, "esp2013", age_bands=list(LE_BANDS), confidence=(0.95, 0.998))
+    row = _row(obs, "mortality_all_cause", 2021, "lan", "05")
+    assert row["value"] == pytest.approx(ref.value, rel=1e-9)
+    assert row["lower_95"] == pytest.approx(ref.intervals[0.95][0], rel=1e-9)
+    assert row["upper_998"] == pytest.approx(ref.intervals[0.998][1], rel=1e-9)
+    assert row["standard"] == "esp2013" and row["method"] == "dobson"
+
+
+def test_breakdown_groups_are_complete(obs):
+    sex = obs.filter(pl.col("indicator_id") == "population_total", pl.col("breakdown") == "sex",
+                     pl.col("area_level") == "kommun", pl.col("area_code") == "0580")
+    assert sex.group_by("year").len()["len"].to_list() == [2] * sex["year"].n_unique()
+    groups = set(obs.filter(pl.col("indicator_id") == "population_total",
+                            pl.col("breakdown") == "age_group",
+                            pl.col("area_level") == "lan")["group_value"])
+    assert groups == {"0-15", "16-29", "30-44", "45-64", "65-79", "80+"}
+
+
+def test_levels_and_breakdowns_per_level(obs):
+    deso = obs.filter(pl.col("area_level") == "deso")
+    assert set(deso["breakdown"]) <= {"total", "sex"}
+    survey = obs.filter(pl.col("indicator_id") == "good_health")
+    assert set(survey["area_level"]) == {"nation", "lan", "kommun"}
+    edu = obs.filter(pl.col("breakdown") == "education", pl.col("area_level") == "lan")
+    assert edu["note"].str.contains("25").all()
+
+
+def test_comparison_codes(obs):
+    rows = obs.filter(pl.col("area_level") == "kommun", pl.col("area_code") == "0580",
+                      pl.col("indicator_id") == "share_born_abroad")
+    assert set(rows["parent_code"]) == {"05"}
+    for r in rows.iter_rows(named=True):
+        if r["value"] is None or r["parent_value"] is None:
+            assert r["vs_parent_95"] == "not_compared"
+        elif r["lower_95"] > r["parent_value"]:
+            assert r["vs_parent_95"] == "higher"
+        elif r["upper_95"] < r["parent_value"]:
+            assert r["vs_parent_95"] == "lower"
+        else:
+            assert r["vs_parent_95"] == "similar"
+    # share_born_abroad has no national mapping: never compared with the nation
+    assert set(rows["vs_nation_95"]) == {"not_compared"}
+    assert set(obs["judgement_nation"]) <= {"better", "worse", "similar", "none"}
+
+
+def test_suppressed_rows_are_blank(obs):
+    sup = obs.filter(pl.col("suppressed"))
+    assert sup.height > 0
+    for c in ("numerator", "denominator", "value", "lower_95", "upper_998", "smoothed_value",
+              "parent_value"):
+        if c == "parent_value":
+            continue
+        assert sup[c].null_count() == sup.height, c
+    assert sup["suppression_reason"].null_count() == 0
+
+
+def test_no_suppressed_group_recoverable_from_total(obs):
+    """Every (indicator, year, area, breakdown) with a suppressed group has at least two, unless
+    the area's total is itself suppressed (one-way table: one hidden cell = total − the rest)."""
+    groups = obs.filter(pl.col("breakdown") != "total")
+    totals = obs.filter(pl.col("breakdown") == "total").select(
+        "indicator_id", "year", "area_level", "area_code", total_sup="suppressed")
+    per = groups.group_by("indicator_id", "year", "area_level", "area_code", "breakdown").agg(
+        n_sup=pl.col("suppressed").sum(), n=pl.len()).join(
+        totals, on=["indicator_id", "year", "area_level", "area_code"], how="left")
+    bad = per.filter(pl.col("n_sup") == 1, ~pl.col("total_sup").fill_null(False),
+                     pl.col("n") > 1)
+    assert bad.height == 0, bad.head()
+
+
+def test_fingerprint_skips_unchanged_and_force_recomputes(small, tmp_path):
+    path = tmp_path / "fp.duckdb"
+    _small.build_warehouse(path, n=600)
+    with Warehouse(path) as wh:
+        first = compute(wh, indicators=["population_total", "share_low_income"])
+        assert set(first.computed) == {"population_total", "share_low_income"}
+        second = compute(wh, indicators=["population_total", "share_low_income"])
+        assert second.computed == () and set(second.skipped) == set(first.computed)
+        n = wh.con.execute("SELECT count(*) FROM observations").fetchone()[0]
+        assert n == first.rows
+        forced = compute(wh, indicators=["population_total"], force=True)
+        assert forced.computed == ("population_total",)
+        assert wh.con.execute("SELECT count(*) FROM observations").fetchone()[0] == n
+        with wh.load_session("more") as load:
+            load.put("person_measures", pd.DataFrame(
+                {"year": [2020], "person_id": ["P00001"], "measure": ["caries_age3"],
+                 "value": [True]}))
+        again = compute(wh, indicators=["population_total", "caries_age3"])
+        assert again.computed == ("caries_age3",)
+        load_ids = wh.con.execute("SELECT DISTINCT load_id FROM observations").fetchall()
+        assert all(r[0] is not None for r in load_ids)
+
+
+def test_unknown_indicator_is_an_input_error(small):
+    from jamlik.model.errors import InputError
+
+    with Warehouse(small[0]) as wh, pytest.raises(InputError, match="no_such"):
+        compute(wh, indicators=["no_such"])
