@@ -29,6 +29,30 @@ def demo_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_db_computed(demo_db, tmp_path_factory) -> Path:
+    """The demo warehouse after ``jamlik compute``, built once per test run (read-only use)."""
+    import shutil
+
+    from jamlik.engine import compute
+    from jamlik.store import Warehouse
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    path = shared / "demo_computed" / "jamlik.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (path.parent / ".done").exists():
+            shutil.copy(demo_db, path)
+            with Warehouse(path) as wh:
+                compute(wh)
+            (path.parent / ".done").touch()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Where tests leave screenshots and files for people to look at."""
     path = Path(os.environ.get("JAMLIK_ARTIFACTS", "test-artifacts"))

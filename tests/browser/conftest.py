@@ -26,9 +26,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(demo_db):
+def live_server(demo_db_computed):
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(db_path=demo_db)),
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings(db_path=demo_db_computed)),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

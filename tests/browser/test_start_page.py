@@ -9,12 +9,12 @@ from jamlik.store import Warehouse
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-def test_start_page_renders_and_searches(page, live_server, demo_db, artifacts):
+def test_start_page_renders_and_searches(page, live_server, demo_db_computed, artifacts):
     page.goto(live_server + "/")
     assert "jamlik" in page.title()
     rows = page.locator("#kommun-table tbody tr")
     assert rows.count() == 13
-    with Warehouse(demo_db, read_only=True) as wh:
+    with Warehouse(demo_db_computed, read_only=True) as wh:
         (n,) = wh.con.execute("SELECT count(*) FROM person_years WHERE kommun_code = '0581' "
                               "AND year = (SELECT max(year) FROM person_years)").fetchone()
     cell = page.locator("#kommun-table tr", has_text="Norrköping").locator("td.num")

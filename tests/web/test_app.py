@@ -11,8 +11,8 @@ from jamlik.web import create_app
 
 
 @pytest.fixture(scope="module")
-def client(demo_db):
-    return TestClient(create_app(Settings(db_path=demo_db)))
+def client(demo_db_computed):
+    return TestClient(create_app(Settings(db_path=demo_db_computed)))
 
 
 def test_start_page_in_swedish_and_english(client):
@@ -23,8 +23,8 @@ def test_start_page_in_swedish_and_english(client):
     assert 'lang="en"' in english.text and "Search area" in english.text
 
 
-def test_start_page_population_matches_the_warehouse(client, demo_db):
-    with Warehouse(demo_db, read_only=True) as wh:
+def test_start_page_population_matches_the_warehouse(client, demo_db_computed):
+    with Warehouse(demo_db_computed, read_only=True) as wh:
         (n,) = wh.con.execute("SELECT count(*) FROM person_years WHERE kommun_code = '0580' "
                               "AND year = (SELECT max(year) FROM person_years)").fetchone()
     page = client.get("/")

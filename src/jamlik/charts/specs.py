@@ -68,10 +68,11 @@ def sparkline(rows: Rows, *, width: int = 110, height: int = 26) -> dict:
 def ranked_bars(rows: Rows, *, x_title: str, benchmark: float | None = None,
                 benchmark_label: str = "", decimals: int = 1, highlight: str | None = None) -> dict:
     """Areas ranked by value with 95% CI whiskers; rows: code, name, value, lower, upper, category."""
-    data = [dict(r, highlight=(r.get("code") == highlight)) for r in rows
-            if r.get("value") is not None]
+    data = sorted((dict(r, highlight=(r.get("code") == highlight)) for r in rows
+                   if r.get("value") is not None), key=lambda r: -r["value"])
     height = max(120, 16 * len(data))
-    y = {"field": "name", "type": "nominal", "sort": "-x", "title": None}
+    # An explicit order: a sort by value would be dropped when the layers' domains are unioned.
+    y = {"field": "name", "type": "nominal", "sort": [r["name"] for r in data], "title": None}
     layers = [
         {"mark": {"type": "bar", "stroke": OUTLINE, "strokeWidth": 0.5},
          "encoding": {"y": y, "x": {"field": "value", "type": "quantitative", "title": x_title},

@@ -10,12 +10,14 @@ from datetime import datetime
 def number(value: float | None, decimals: int = 1, lang: str = "sv") -> str:
     """``1234.5`` → ``'1 234,5'`` (sv) or ``'1,234.5'`` (en); missing → ``'–'``.
 
-    >>> number(1234.56, 1), number(1234.56, 1, "en"), number(None)
-    ('1\\u202f234,6', '1,234.6', '–')
+    >>> number(1234.56, 1), number(1234.56, 1, "en"), number(None), number(-0.04, 1)
+    ('1\\u202f234,6', '1,234.6', '–', '0,0')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{value:,.{decimals}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # no "-0,0": a value that rounds to zero has no sign
     if lang == "sv":
         text = text.replace(",", "\u202f").replace(".", ",")
     return text

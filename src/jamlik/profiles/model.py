@@ -65,6 +65,8 @@ class ProfileRow:
     category_998: str
     parent_value: float | None
     nation_value: float | None
+    nation_category_95: str
+    nation_category_998: str
     trend: str
     trend_reason: str | None
     note: str | None
@@ -77,6 +79,24 @@ class ProfileRow:
 
     def groups_of(self, breakdown: str) -> list[GroupValue]:
         return [g for g in self.groups if g.breakdown == breakdown]
+
+    def spine_position(self) -> dict[str, float] | None:
+        """Positions (0–1) of this row on a spine chart: value, range, quartiles and parent.
+
+        ``spine`` holds the raw distribution across areas of the same level (min, q1, median,
+        q3, max) and the benchmark (the nation, or the median when the nation is missing).
+        """
+        from jamlik.charts import spine_positions
+
+        s = self.spine
+        if not s or self.value is None or self.suppressed or s.get("benchmark") is None:
+            return None
+        args = (s["benchmark"], s["min"], s["q1"], s["q3"], s["max"], self.indicator.polarity)
+        position = spine_positions(self.value, *args)
+        if position is not None and self.parent_value is not None:
+            parent = spine_positions(self.parent_value, *args)
+            position["parent"] = parent["value"] if parent else None
+        return position
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ class ProfileReader:
         spine = self._spine(area)
         gaps = self._gaps(code)
         profile_rows = []
-        for ind in self.catalogue.values():
+        for ind in sorted(self.catalogue.values(), key=lambda i: _topic_rank(i.topic)):
             own = [r for r in by_key.get((ind.id, code, "total"), [])]
             if not own:
                 continue
@@ -130,22 +130,10 @@ class ProfileReader:
                         numerator=_num(r["numerator"]), denominator=_num(r["denominator"]),
                         suppressed=bool(r["suppressed"]),
                         vs_total=_compare(r["lower_95"], r["upper_95"], latest["value"])))
-            position = None
             dist = spine.get(ind.id)
-            if dist and latest["value"] is not None:
-                from jamlik.charts import spine_positions
-
-                bench = latest["nation_value"] if latest["nation_value"] is not None \
-                    else dist["median"]
-                position = spine_positions(latest["value"], bench, dist["min"], dist["q1"],
-                                           dist["q3"], dist["max"], ind.polarity)
-                if position and latest["parent_value"] is not None and bench is not None:
-                    parent_pos = spine_positions(latest["parent_value"], bench, dist["min"],
-                                                 dist["q1"], dist["q3"], dist["max"],
-                                                 ind.polarity)
-                    position["parent"] = parent_pos["value"] if parent_pos else None
-                if position:
-                    position.update(dist, benchmark=bench)
+            if dist is not None:
+                bench = latest["nation_value"]
+                dist = {**dist, "benchmark": dist["median"] if bench is None else bench}
             profile_rows.append(ProfileRow(
                 indicator=ind, year=latest["year"], period=latest["period"],
                 value=_num(latest["value"]), lower_95=_num(latest["lower_95"]),
@@ -157,10 +145,13 @@ class ProfileReader:
                 comparison_998=comp_998, category_95=category_of(comp_95, ind.polarity),
                 category_998=category_of(comp_998, ind.polarity),
                 parent_value=_num(latest["parent_value"]),
-                nation_value=_num(latest["nation_value"]), trend=latest["trend"],
+                nation_value=_num(latest["nation_value"]),
+                nation_category_95=category_of(latest["vs_nation_95"], ind.polarity),
+                nation_category_998=category_of(latest["vs_nation_998"], ind.polarity),
+                trend=latest["trend"],
                 trend_reason=latest["trend_reason"], note=latest["note"],
                 computed_at=latest["computed_at"], series=_series(own),
-                comparator_series=comp_series, groups=tuple(groups), spine=position,
+                comparator_series=comp_series, groups=tuple(groups), spine=dist,
                 gap=gaps.get(ind.id)))
         comparator_name = (parent.name if comparator == "parent" and parent else
                            "peers" if comparator == "peers" else "Sverige")
@@ -323,6 +314,14 @@ class ProfileReader:
         indicators = tuple(i for i in self.catalogue.values() if i.id in year_of)
         return Tartan(level=level.value, areas=tuple(areas), indicators=indicators,
                       cells=cells, year_of=year_of)
+
+
+TOPIC_ORDER = ("mortality", "care", "care_process", "care_outcome", "health", "children",
+               "survey", "population")
+
+
+def _topic_rank(topic: str) -> int:
+    return TOPIC_ORDER.index(topic) if topic in TOPIC_ORDER else len(TOPIC_ORDER)
 
 
 def _num(value) -> float | None:

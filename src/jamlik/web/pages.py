@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from importlib import resources
 from pathlib import Path
@@ -15,16 +14,15 @@ from jamlik import __version__, charts
 from jamlik.geo import boundaries
 from jamlik.model import LANGUAGES, AreaCodeError, AreaLevel, t
 from jamlik.profiles import key_messages
+from jamlik.profiles.reader import TOPIC_ORDER
 from jamlik.web import _format
 from jamlik.web._state import AppState
 from jamlik.web.vendor import vega_bundle
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("jamlik.web") / "templates"))
-templates.env.filters["tojson_compact"] = lambda v: json.dumps(v, ensure_ascii=False,
-                                                               separators=(",", ":"))
-TOPICS = ("mortality", "care", "care_process", "care_outcome", "health", "children", "survey",
-          "population")
+templates.env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "separators": (",", ":")}
+TOPICS = TOPIC_ORDER
 
 
 def _state(request: Request) -> AppState:
@@ -135,9 +133,10 @@ def area_page(request: Request, code: str, comparator: str = "parent", level: st
             if len(points) > 1:
                 sparklines[row.indicator.id] = (_spec_id("spark", counter),
                                                 charts.sparkline(points))
-            if row.spine and row.value is not None:
-                category = row.category_998 if level == "998" else row.category_95
-                spine_rows.append({**row.spine, "label": row.indicator.title(lang),
+            position = row.spine_position()
+            if position is not None:
+                category = row.nation_category_998 if level == "998" else row.nation_category_95
+                spine_rows.append({**position, "label": row.indicator.title(lang),
                                    "category": category,
                                    "category_label": t(f"cat.{category}", lang),
                                    "value_text": _format.number(row.value, row.indicator.decimals,

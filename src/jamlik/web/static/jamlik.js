@@ -1,11 +1,14 @@
 // Draws every Vega-Lite spec on the page with the locally served bundle (no CDN).
 (function () {
+  var SWEDISH = { decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", "\u00a0kr"] };
   function draw() {
     if (typeof vegaEmbed === "undefined") { return; }
+    var options = { actions: false, renderer: "svg" };
+    if (document.documentElement.lang === "sv") { options.formatLocale = SWEDISH; }
     document.querySelectorAll("[data-vl]").forEach(function (el) {
       var spec = JSON.parse(document.getElementById(el.dataset.vl).textContent);
       if (spec.width === "container" && el.clientWidth < 50) { spec.width = 400; }
-      vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function (result) {
+      vegaEmbed(el, spec, options).then(function (result) {
         el.dataset.rendered = "true";
         result.view.addEventListener("click", function (event, item) {
           var props = item && item.datum && item.datum.properties;
