@@ -36,11 +36,9 @@ browser:
 	  else echo "browser tests need $(CHROMIUM): sudo apt-get install chromium"; exit 1; fi; \
 	fi
 
-$(DB): | $(STAMP)
-	$(VENV)/bin/jamlik demo build --db $(DB)
-
 demo: $(STAMP)
 	@$(VENV)/bin/jamlik demo build --db $(DB)
+	@$(VENV)/bin/jamlik compute --db $(DB)
 	@$(VENV)/bin/jamlik serve --db $(DB) --host 127.0.0.1 --port 8000
 
 test: $(STAMP) browser
