@@ -91,9 +91,14 @@ class ProfileReader:
         codes = [code] + ([parent.code] if parent else []) + (["SE"] if code != "SE" else [])
         codes += [p.code for p in peers]
         placeholders = ", ".join("?" for _ in codes)
+        # Totals over all years for the area and its comparators; breakdown groups only for the
+        # area itself and only in each indicator's latest year.
         rows = self._rows(
             f"SELECT {_COLUMNS} FROM observations WHERE area_code IN ({placeholders}) "
-            "ORDER BY indicator_id, year", codes)
+            "AND breakdown = 'total' UNION ALL "
+            f"SELECT {_COLUMNS} FROM observations WHERE area_code = ? AND breakdown <> 'total' "
+            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id) "
+            "ORDER BY indicator_id, year", [*codes, code])
         by_key: dict[tuple, list[dict]] = defaultdict(list)
         for row in rows:
             by_key[(row["indicator_id"], row["area_code"], row["breakdown"])].append(row)
