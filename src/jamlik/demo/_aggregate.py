@@ -4,6 +4,14 @@ Cells: kommun (277 outside län 05) x year x sex x life-table band x education x
 Expected population per cell = the real 2019 kommun age x sex table scaled by the riket change
 for that sex and single age, times the model's joint P(education, quintile | kommun, band, sex)
 (exact: normal CDF of latent income at the national cut-points, mixed over the kommun's DeSO).
+
+Mortality level: the baseline rates are Linköping's, whose real all-cause mortality is about 15 %
+below Sweden's at the same age and sex, far more than the SES model explains. The rest of Sweden
+therefore gets a level factor per (year, sex, life-table band) such that the expected deaths of
+the demo nation (model-expected deaths of the region + the rest) equal the real national deaths
+(HMD/SCB, ``population/riket_deaths_1yr_age_sex_1968_2023.csv``); see ``national_level``.
+A cell's population is the 31 December population (survivors), so deaths per person are
+exp(m) - 1 and event exposure per person (exp(m) - 1) / m (see ``deaths_per_survivor``).
 """
 
 from __future__ import annotations
@@ -13,11 +21,12 @@ from scipy.special import ndtr
 
 from jamlik.demo import _params as P
 from jamlik.demo._events import Calibration, diabetes_probability, incidence_shape
-from jamlik.demo._inputs import RealInputs
+from jamlik.demo._inputs import RealInputs, _by_sex_age, _csv
 from jamlik.demo._measures import gymnasium_shift, measure_logit
 from jamlik.demo._mortality import Mortality, ses_rr
 from jamlik.demo._params import expit
 from jamlik.demo._population import abroad_probability, education_probs, life_band
+from jamlik.model.errors import DataError, SchemaError
 
 NA = 5  # education index 'not_applicable' (under 25)
 _DESO_BAND_OF_LIFE = np.array([0, 0, *range(1, 17), 16, 16])
@@ -81,33 +90,168 @@ def _poisson(rng, lam):
     return out
 
 
+NATIONAL_DEATHS_FILE = ("population", "riket_deaths_1yr_age_sex_1968_2023.csv")
+
+
+def national_deaths() -> dict[int, np.ndarray]:
+    """Real deaths in Sweden by year: (2, 101) sex x *attained* age (100 = 100+).
+
+    The file has deaths by completed age at death (HMD period 1x1, equal to SCB's totals); as
+    in the Linköping baseline, half of the deaths at completed age a are at attained age a and
+    half at a + 1 (a + 1 folded into 100+ at the top).
+    """
+    name = "/".join(NATIONAL_DEATHS_FILE)
+    frame = _csv(*NATIONAL_DEATHS_FILE)
+    for column in ("year", "sex", "age", "deaths"):
+        if column not in frame.columns:
+            raise SchemaError("required column missing", file=name, column=column,
+                              value=list(frame.columns))
+    bad = np.flatnonzero(~(frame["deaths"].to_numpy(float) >= 0))
+    if bad.size:
+        raise DataError("deaths must be a non-negative number", file=name, row=int(bad[0]) + 1,
+                        column="deaths", value=frame["deaths"].iloc[bad[0]])
+    frame = frame.assign(age=frame["age"].clip(upper=100))
+    out = {}
+    for year, group in frame.groupby("year"):
+        d = _by_sex_age(group, "deaths", name)
+        attained = 0.5 * d
+        attained[:, 1:] += 0.5 * d[:, :-1]
+        attained[:, 100] += 0.5 * d[:, 100]
+        out[int(year)] = attained
+    return out
+
+
+def _cells(joint: np.ndarray, kommuns: np.ndarray) -> dict[str, np.ndarray]:
+    """Valid (kommun position, sex, life band, education, quintile) cells of ``kommuns``."""
+    k_grid, s_grid, lb_grid, e_grid, q_grid = np.meshgrid(
+        np.arange(kommuns.size), np.arange(2), np.arange(20), np.arange(6), np.arange(5),
+        indexing="ij")
+    valid = (e_grid == NA) == (lb_grid < 6)
+    k_i, s_i, lb_i, e_i, q_i = (g[valid] for g in (k_grid, s_grid, lb_grid, e_grid, q_grid))
+    edu_rr_index = np.where(e_i == NA, 3, e_i)
+    return {"k": k_i, "s": s_i, "lb": lb_i, "e": e_i, "q": q_i, "edu_rr": edu_rr_index,
+            "p_eq": joint[kommuns[k_i], _DESO_BAND_OF_LIFE[lb_i], s_i, e_i, q_i],
+            "rr_death": ses_rr(q_i + 1, edu_rr_index, _LIFE_BAND_START[lb_i] + 2)}
+
+
+def _pop_single(inputs: RealInputs, kommuns: np.ndarray, year: int) -> np.ndarray:
+    """(K, 2, 101) expected population: the 2019 kommun table x the riket change by age."""
+    return inputs.kommun_pop_2019[kommuns] * (
+        inputs.riket_pop[year] / np.maximum(inputs.riket_pop[2019], 1))[None]
+
+
+def _band_sum(pop_single: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.zeros((pop_single.shape[0], 2, 20))
+    np.add.at(out, (slice(None), slice(None), life_band(np.arange(101))), pop_single * values)
+    return out
+
+
+def _cell_rate(mort: Mortality, cells: dict[str, np.ndarray], pop_single: np.ndarray,
+               year_factor: float) -> np.ndarray:
+    """Model death rate per cell (baseline averaged over the band's single ages)."""
+    ones = _band_sum(pop_single, np.ones(101))
+    m_band = _band_sum(pop_single, mort.rate[:, :101] * year_factor) / np.maximum(ones, 1e-12)
+    k, s, lb = cells["k"], cells["s"], cells["lb"]
+    return m_band[k, s, lb] * mort.normaliser[s, lb] * cells["rr_death"]
+
+
+def deaths_per_survivor(rate: np.ndarray) -> np.ndarray:
+    """Expected deaths in the year per person alive on 31 December: exp(rate) - 1 (at most 1).
+
+    A cell's population is the 31 December population, i.e. the survivors. With a constant
+    hazard over the year, survivors = at-risk x exp(-rate) and deaths = at-risk x (1 -
+    exp(-rate)), so deaths = survivors x (exp(rate) - 1): the same as the region's back-cast
+    (Poisson(q / (1 - q)) dead "twins" per survivor). Capped at 1 so that deaths <= population
+    (reached only at rate > ln 2, beyond the model's band-mean rates).
+    """
+    return np.minimum(np.expm1(rate), 1.0)
+
+
+def _solve_level(n: np.ndarray, rate: np.ndarray, group: np.ndarray,
+                 target: np.ndarray) -> np.ndarray:
+    """L per group with sum n * deaths_per_survivor(L * rate) = target, by Newton.
+
+    The left side is increasing and convex in L (up to the cap), so Newton from the linear
+    guess (which lies above the root) converges monotonically.
+    """
+    size = target.size
+    target = np.minimum(target, 0.99 * np.bincount(group, n, size))
+    linear = np.bincount(group, n * rate, size)
+    level = np.where(linear > 0, target / np.maximum(linear, 1e-300), 1.0)
+    for _ in range(12):
+        x = level[group] * rate
+        f = np.bincount(group, n * deaths_per_survivor(x), size) - target
+        slope = np.bincount(group, n * rate * np.exp(x) * (x < np.log(2)), size)
+        level = np.where(slope > 0, level - f / np.maximum(slope, 1e-300), level)
+    return level
+
+
+def _levels(inputs: RealInputs, joint: np.ndarray, mort: Mortality, years: range,
+            real: dict[int, np.ndarray]) -> dict[int, tuple[int, np.ndarray]]:
+    """Year -> (reference year, (2, 20) rest-of-Sweden level factor by sex x life band).
+
+    For a reference year with real national deaths the factor makes the expected deaths of
+    region + rest equal the real deaths in every (sex, life band). Later years (no real
+    deaths yet) reuse the last real year's rest-of-Sweden rates.
+    """
+    codes = inputs.kommun_codes.astype(str)
+    region = np.flatnonzero(np.char.startswith(codes, "05"))
+    rest = np.flatnonzero(~np.char.startswith(codes, "05"))
+    parts = ((region, _cells(joint, region), False), (rest, _cells(joint, rest), True))
+    last = max(real)
+    out, cache = {}, {}
+    for year in years:
+        ref = min(year, last)
+        if ref not in cache:
+            target = life_band_sum(real[ref])
+            for ks, cells, is_rest in parts:
+                pop = _pop_single(inputs, ks, ref)
+                n = _band_sum(pop, np.ones(101))[cells["k"], cells["s"], cells["lb"]] \
+                    * cells["p_eq"]
+                rate = _cell_rate(mort, cells, pop, mort.year_factor.get(ref, 1.0))
+                group = cells["s"] * 20 + cells["lb"]
+                if is_rest:
+                    cache[ref] = _solve_level(n, rate, group, target.ravel()).reshape(2, 20)
+                else:
+                    target = np.maximum(target - np.bincount(
+                        group, n * deaths_per_survivor(rate), 40).reshape(2, 20), 0)
+        out[year] = (ref, cache[ref])
+    return out
+
+
+def life_band_sum(by_age: np.ndarray) -> np.ndarray:
+    """(2, 101) by single age -> (2, 20) by life-table band."""
+    out = np.zeros((2, 20))
+    np.add.at(out, (slice(None), life_band(np.arange(101))), by_age)
+    return out
+
+
+def national_level(inputs: RealInputs, cuts: np.ndarray, mort: Mortality,
+                   years: range) -> dict[int, tuple[int, np.ndarray]]:
+    """The rest-of-Sweden mortality level factors used by ``aggregate_counts`` (for the truth)."""
+    joint, _ = joint_education_income(inputs, cuts)
+    return _levels(inputs, joint, mort, years, national_deaths())
+
+
 def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndarray,
                      mort: Mortality, calib: Calibration, years: range) -> dict[str, np.ndarray]:
     """Columns of the ``aggregate_counts`` table (all-zero rows dropped)."""
     rest = np.flatnonzero(~np.char.startswith(inputs.kommun_codes.astype(str), "05"))
     joint, outside = joint_education_income(inputs, cuts)
+    levels = _levels(inputs, joint, mort, years, national_deaths())
     ages = np.arange(101)
     lb_of_age = life_band(ages)
-    base = inputs.kommun_pop_2019[rest]  # (K, 2, 101)
-    r2019 = np.maximum(inputs.riket_pop[2019], 1)
     cols: dict[str, list[np.ndarray]] = {}
-    k_grid, s_grid, lb_grid, e_grid, q_grid = np.meshgrid(
-        np.arange(rest.size), np.arange(2), np.arange(20), np.arange(6), np.arange(5),
-        indexing="ij")
-    valid = (e_grid == NA) == (lb_grid < 6)
-    k_i, s_i, lb_i, e_i, q_i = (g[valid] for g in (k_grid, s_grid, lb_grid, e_grid, q_grid))
-    p_eq = joint[rest[k_i], _DESO_BAND_OF_LIFE[lb_i], s_i, e_i, q_i]
+    cells = _cells(joint, rest)
+    k_i, s_i, lb_i, e_i, q_i = (cells[c] for c in ("k", "s", "lb", "e", "q"))
+    p_eq, edu_rr_index = cells["p_eq"], cells["edu_rr"]
     adult = lb_i >= 6
-    edu_rr_index = np.where(e_i == NA, 3, e_i)
-    rr_death = ses_rr(q_i + 1, edu_rr_index, _LIFE_BAND_START[lb_i] + 2)
     p_diab_ever = diabetes_probability(s_i, np.full(s_i.size, 200), q_i + 1, edu_rr_index)
     for year in years:
-        pop_single = base * (inputs.riket_pop[year] / r2019)[None]  # (K, 2, 101)
+        pop_single = _pop_single(inputs, rest, year)  # (K, 2, 101)
 
         def band_sum(values, pop_single=pop_single):
-            out = np.zeros((rest.size, 2, 20))
-            np.add.at(out, (slice(None), slice(None), lb_of_age), pop_single * values)
-            return out
+            return _band_sum(pop_single, values)
 
         pop_band = band_sum(np.ones(101))
         safe = np.maximum(pop_band, 1e-12)
@@ -115,12 +259,16 @@ def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndar
         def band_mean(values, safe=safe, band_sum=band_sum):
             return band_sum(values) / safe
 
+        ref, level = levels[year]
         expected = pop_band[k_i, s_i, lb_i] * p_eq
         population = rng.poisson(expected)
         sex2 = np.arange(2)[:, None]
-        m_band = band_mean(mort.rate[sex2, ages[None, :]] * mort.year_factor.get(year, 1.0))
-        rate = m_band[k_i, s_i, lb_i] * mort.normaliser[s_i, lb_i] * rr_death
-        deaths = _binomial(rng, population, -np.expm1(-rate))
+        rate = (_cell_rate(mort, cells, pop_single, mort.year_factor.get(ref, 1.0))
+                * level[s_i, lb_i])
+        deaths = _binomial(rng, population, deaths_per_survivor(rate))
+        # person-years at risk of events per survivor, counting the year's decedents' part-year
+        # as the region's person-level events do: (exp(m) - 1) / m for a constant hazard m
+        at_risk = np.where(rate > 1e-9, np.expm1(rate) / np.maximum(rate, 1e-9), 1.0)
         col = {"population": population, "deaths": deaths}
         remaining, left = deaths.copy(), np.ones(deaths.size)
         group = np.searchsorted(P.CAUSE_AGE_LIMITS, _LIFE_BAND_START[lb_i], side="right") - 1
@@ -145,7 +293,7 @@ def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndar
                 * (1 + p_diab * (c["diabetes_rr"] - 1)))
             lam = (calib.scale[cond] * shape[k_i, s_i, lb_i] * rr / calib.rr_mean[cond]
                    * (1 + c["trend_per_year"]) ** (year - 2022))
-            col[out_name] = _poisson(rng, population * lam)
+            col[out_name] = _poisson(rng, population * at_risk * lam)
         frac = {a: pop_single[:, :, a] / safe[:, :, lb_of_age[a]] for a in (3, 15, 16, 17)}
         yr = np.full(q_i.size, year)
         infants = np.where(lb_i == 0, population, 0)

@@ -38,6 +38,22 @@ MORTALITY_RR = MappingProxyType({
     "attenuation_from_age": 65, "attenuation_to_age": 95, "attenuation_floor": 0.4,
 })
 
+#: Rest of Sweden (``aggregate_counts``): mortality level relative to the Linköping baseline.
+#: The factors themselves are data-derived (see ``jamlik.demo._aggregate.national_level``).
+REST_OF_SWEDEN_MORTALITY = MappingProxyType({
+    "deaths_per_survivor": "exp(rate) - 1, capped at 1: the cell population is the 31 Dec "
+                           "population (survivors), as in the region's back-cast",
+    "level_factor": "per year x sex x life-table band, solved so that the model-expected deaths "
+                    "of the region plus the rest of Sweden equal the real national deaths of "
+                    "that year, sex and band (deaths by completed age split half to attained "
+                    "age a and half to a + 1, as for the Linköping baseline)",
+    "source": "population/riket_deaths_1yr_age_sex_1968_2023.csv (HMD period 1x1 deaths, "
+              "Sweden; totals equal SCB's)",
+    "years_without_real_deaths": "use the rest-of-Sweden rates of the last year in the file",
+    "not_included": "the region's MI-related excess deaths (the region model's expectation "
+                    "excludes them, so the nation is about 0.2 % above the real count)",
+})
+
 #: Causes of death: share by age group (0-14, 15-44, 45-64, 65-79, 80+).
 CAUSE_GROUPS = ("ischaemic_heart", "cerebrovascular", "other_circulatory", "neoplasms",
                 "respiratory", "external", "dementia", "diabetes", "other")
@@ -199,6 +215,7 @@ def parameters() -> dict[str, Any]:
     return as_plain({
         "abroad_age_profile": ABROAD_AGE_PROFILE, "abroad_split": ABROAD_SPLIT,
         "income": INCOME, "mortality_rr": MORTALITY_RR,
+        "rest_of_sweden_mortality": REST_OF_SWEDEN_MORTALITY,
         "cause_of_death": {"age_limits": CAUSE_AGE_LIMITS, "groups": CAUSE_GROUPS,
                            "shares": CAUSE_SHARES, "icd10_codes": CAUSE_CODES},
         "incidence": INCIDENCE, "mi_outcome": MI_OUTCOME, "mi_process": MI_PROCESS,
