@@ -30,9 +30,15 @@ wash-out: persons with an MI in 2015 are left out with all their events).
 **Ground truth** (``truth.json``) for all-cause death after the first MI, computed from the
 generator's parameters, not from the data:
 
-* hazard per person = background mortality (baseline × year factor × normaliser × income RR ×
-  education RR, by calendar year and attained age) + MI-related hazard (``MI_OUTCOME``: 28-day
-  risk, later rate, age and income-quintile hazard ratios);
+* hazard per person = background mortality (baseline × year factor × normaliser ×
+  (income RR × education RR) ** e(attained age), by calendar year and attained age, where
+  e = 1 up to ``attenuation_from_age`` falling linearly to ``attenuation_floor`` at
+  ``attenuation_to_age``: the generator's age attenuation of the socioeconomic gradient, see
+  ``jamlik.demo._mortality.ses_rr``) + MI-related hazard (``MI_OUTCOME``: 28-day risk, later rate,
+  age and income-quintile hazard ratios);
+* groups are the study's groups: income quintile (fixed per person) and education as the
+  population register shows it in the year before the index event (missing under age 25 that
+  year, and for the generator's 'missing' level);
 * true 1- and 5-year survival per group = the limit of the Kaplan–Meier estimator under the
   study's administrative censoring: discrete hazards on a 1/52-year grid,
   λ_k = Σ_i o_ik P_i(die in k) / Σ_i o_ik S_i(t_k), S(t) = Π (1 − λ_k) (o = share of the interval
@@ -70,6 +76,7 @@ FILES = {
 SPEC_FILE, KEY_FILE, TRUTH_FILE = "studie.yaml", "pseudonym.key", "truth.json"
 END_OF_DATA = "2024-12-31"
 FIRST_INDEX_YEAR = 2016
+MIN_AGE, MAX_AGE = 18, 120  # the study's inclusion (completed age at the index event)
 _EPOCH = np.datetime64("1970-01-01", "D")
 _EDU_GROUP = {"compulsory": "compulsory", "upper_secondary": "upper_secondary",
               "post_secondary_lt3y": "post_secondary", "post_secondary_ge3y": "post_secondary"}
@@ -269,6 +276,10 @@ def write_demo_registers(out: str | Path, *, seed: int | None = None, demo=None,
     report("ground truth", 0.88)
     first = (mi.sort("admission_date").unique("person_id", keep="first").sort("person_id")
              .join(persons.select("person_id", "education", "income_quintile"), on="person_id"))
+    # the study's inclusion: age 18-120 at the index MI (events start at attained age 18, so a
+    # few first MIs happen at completed age 17)
+    index_age = _completed_age(_days(first["birth_date"]), _days(first["admission_date"]))
+    first = first.filter(pl.Series((index_age >= MIN_AGE) & (index_age <= MAX_AGE)))
     truth = _truth(demo.truth, first, dirty, quality.shape[0])
     cut_points = [round(float(np.exp(c) * 10), 1) for c in cuts]
     (out / TRUTH_FILE).write_text(json.dumps(truth, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -338,7 +349,7 @@ index_event:
   first_event_only: true
 
 inclusion:
-  age: {{min: 18, max: 120}}
+  age: {{min: {MIN_AGE}, max: {MAX_AGE}}}
   sex: [1, 2]
 
 exposures:
@@ -389,13 +400,17 @@ def _truth(demo_truth: Mapping[str, Any], first: pl.DataFrame, dirty: list[dict]
     female = (first["sex"] == "female").to_numpy()
     q = first["income_quintile"].to_numpy().astype(np.int64)
     edu_label = first["education"].fill_null("missing").to_list()
-    edu = np.array([_EDU_INDEX.get(e, 4) for e in edu_label])
+    edu = np.array([_EDU_INDEX.get(e, 4) for e in edu_label])  # the generator's level (hazard)
     age = _completed_age(birth, adm).astype(float)
+    # the study measures education in the year before the index year; LISA has none under 25
+    shown = (_year(adm) - 1 - _year(birth)) >= 25
+    study_edu = np.where(shown, np.array([_EDU_GROUP.get(e, "missing") for e in edu_label], dtype=object),
+                         "missing").astype(object)
     end = int((np.datetime64(END_OF_DATA) - _EPOCH).astype(np.int64)) + 1
     surv, dead_in, observed = _person_curves(mort, params["mortality_rr"], mo, adm, birth, female, q, edu, age, end)
 
     groups = {"total": np.full(q.size, "all", dtype=object), "income_quintile": q.astype(str).astype(object),
-              "education": np.array([_EDU_GROUP.get(e, "missing") for e in edu_label], dtype=object),
+              "education": study_edu,
               "sex": np.where(female, "2", "1").astype(object)}
     survival = []
     for var, lab in groups.items():
@@ -404,6 +419,7 @@ def _truth(demo_truth: Mapping[str, Any], first: pl.DataFrame, dirty: list[dict]
             km = _km_limit(surv[sel], dead_in[sel], observed[sel])
             for years in (1, 5):
                 survival.append({"group_variable": var, "group": g, "time_years": years,
+                                 "n_persons": int(sel.sum()),
                                  "survival": round(float(km[years * _STEPS_PER_YEAR]), 5)})
     z_income = np.column_stack([(q == k).astype(float) for k in (1, 2, 3, 4)] + [age, female.astype(float)])
     hr_income = _cox_limit(z_income, surv, dead_in, observed)[:4]
@@ -469,7 +485,8 @@ def _person_curves(mort, mortality_rr, mo, adm, birth, female, q, edu, age, end)
     band = np.where(attained == 0, 0, np.minimum(attained // 5 + 1, 19))
     rr_e = np.where(attained >= 25, np.asarray(mortality_rr["education"])[edu][:, None], 1.0)
     rr_q = np.asarray(mortality_rr["income_quintile"])[q - 1][:, None]
-    background = base[sex, attained] * yf * norm[sex, band] * rr_q * rr_e / 365.25  # per day
+    rr = (rr_q * rr_e) ** _rr_exponent(mortality_rr, attained)
+    background = base[sex, attained] * yf * norm[sex, band] * rr / 365.25  # per day
     h_bg = np.concatenate([np.zeros((adm.size, 1)), np.cumsum(background * step, axis=1)], axis=1)
     kk = np.exp(mo["age_coef_per_year"] * (age - 70)) * np.asarray(mo["hazard_ratio_income_quintile"])[q - 1]
     h28 = -np.log1p(-mo["p28_ref"])
@@ -480,6 +497,13 @@ def _person_curves(mort, mortality_rr, mo, adm, birth, female, q, edu, age, end)
     censor = np.minimum(end - adm, _YEARS * 365.25)
     observed = np.clip((censor[:, None] - t[None, :-1]) / step, 0, 1)
     return surv, dead_in, observed
+
+
+def _rr_exponent(mortality_rr: Mapping[str, Any], attained: np.ndarray) -> np.ndarray:
+    """The generator's age attenuation of the log mortality RR (``jamlik.demo._mortality``)."""
+    lo, hi = mortality_rr["attenuation_from_age"], mortality_rr["attenuation_to_age"]
+    floor = mortality_rr["attenuation_floor"]
+    return 1 - (1 - floor) * np.clip((np.asarray(attained, float) - lo) / (hi - lo), 0, 1)
 
 
 def _km_limit(surv, dead_in, observed) -> np.ndarray:

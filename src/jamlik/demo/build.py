@@ -269,8 +269,11 @@ def _truth(seed, years, inputs, cuts, mort, calib, units, nat, tables) -> dict[s
             "rr_normaliser_by_life_band": {s: [float(v) for v in mort.normaliser[i]]
                                            for i, s in enumerate(SEXES)},
             "life_bands": LIFE_BANDS,
-            "rate_formula": "baseline[sex, attained age] * year_factor[year] * "
-                            "normaliser[sex, band] * rr_income[q] * rr_education[e] (e: age 25+)",
+            "rate_formula": "baseline[sex, a] * year_factor[year] * normaliser[sex, band(a)] * "
+                            "(rr_income[q] * rr_education[e]) ** x(a), a = attained age, "
+                            "rr_education = 1 under 25, x(a) = 1 - (1 - attenuation_floor) * "
+                            "clip((a - attenuation_from_age) / (attenuation_to_age - "
+                            "attenuation_from_age), 0, 1) (parameters.mortality_rr)",
         },
         "incidence_calibration": {"scale_per_person_year": calib.scale,
                                   "rr_population_mean_2022": calib.rr_mean},
