@@ -34,6 +34,7 @@ def demo_db_computed(demo_db, tmp_path_factory) -> Path:
     import shutil
 
     from jamlik.engine import compute
+    from jamlik.engine.equity_steps import run_equity
     from jamlik.store import Warehouse
 
     shared = tmp_path_factory.getbasetemp()
@@ -47,6 +48,7 @@ def demo_db_computed(demo_db, tmp_path_factory) -> Path:
             shutil.copy(demo_db, path)
             with Warehouse(path) as wh:
                 compute(wh)
+                run_equity(wh)
             (path.parent / ".done").touch()
         fcntl.flock(lock, fcntl.LOCK_UN)
     return path

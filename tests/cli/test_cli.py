@@ -9,7 +9,8 @@ from jamlik.cli import app
 
 runner = CliRunner()
 
-COMMANDS = [[], ["demo"], ["demo", "build"], ["serve"], ["db"], ["db", "info"],
+COMMANDS = [[], ["demo"], ["demo", "build"], ["demo", "registers"], ["serve"], ["compute"], ["equity"],
+            ["profile"], ["profiles"], ["cohort"], ["cohort", "run"], ["db"], ["db", "info"],
             ["db", "migrate"], ["areas"], ["areas", "show"], ["areas", "search"]]
 
 

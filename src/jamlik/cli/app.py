@@ -147,9 +147,10 @@ def _registry(db: Path | None):
 
 def _register_commands() -> None:
     """Command groups that live in their own modules (each adds itself to ``app``)."""
-    from jamlik.cli import cohort, compute, profile
+    from jamlik.cli import cohort, compute, equity, profile
 
     compute.register(app)
+    equity.register(app)
     profile.register(app)
     cohort.register(app)
 

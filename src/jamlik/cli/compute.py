@@ -26,14 +26,24 @@ def register(app: typer.Typer) -> None:
             show_default=False)] = None,
         force: Annotated[bool, typer.Option(
             "--force", help="Räkna om allt / recompute even unchanged indicators.")] = False,
+        equity: Annotated[bool, typer.Option(
+            "--equity/--no-equity",
+            help="Även ojämlikhetsmått, gap och livslängdsgap / also inequality measures, gaps "
+                 "and the life-expectancy-gap decomposition.")] = True,
     ) -> None:
         """Beräkna indikatorerna / compute every indicator into the observations table."""
         from jamlik.engine import compute
+        from jamlik.engine.equity_steps import run_equity
         from jamlik.model import Settings
         from jamlik.store import Warehouse
 
         settings = Settings.from_env(db_path=db)
-        with Warehouse(settings.db_path) as wh, progress_bar("jamlik compute") as update:
-            report = compute(wh, indicators=indicator or None, force=force, progress=update)
-        console.print(f"{len(report.computed)} computed, {len(report.skipped)} unchanged, "
-                      f"{report.rows} rows, {report.seconds:.1f} s")
+        with Warehouse(settings.db_path) as wh:
+            with progress_bar("jamlik compute") as update:
+                report = compute(wh, indicators=indicator or None, force=force, progress=update)
+            console.print(f"{len(report.computed)} computed, {len(report.skipped)} unchanged, "
+                          f"{report.rows} rows, {report.seconds:.1f} s")
+            if equity and (report.computed or force):
+                with progress_bar("jamlik equity") as update:
+                    summary = run_equity(wh, indicators=indicator or None, progress=update)
+                console.print(summary)
