@@ -1,6 +1,7 @@
 """Pure Vega-Lite spec builders (layer 4): data in, spec dict out. No I/O, no web."""
 
 from jamlik.charts.colours import CATEGORY_COLOURS, category_colour
+from jamlik.charts.goals import goal_trend
 from jamlik.charts.specs import (
     breakdown_bars,
     choropleth,
@@ -18,6 +19,7 @@ __all__ = [
     "category_colour",
     "choropleth",
     "funnel_plot",
+    "goal_trend",
     "ranked_bars",
     "sparkline",
     "spine_chart",

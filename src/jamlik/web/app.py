@@ -14,7 +14,7 @@ from jamlik.web._state import AppState
 
 def create_app(settings: Settings) -> FastAPI:
     """The web app for one warehouse. Settings are passed in; nothing is read at import."""
-    from jamlik.web import api, pages
+    from jamlik.web import api, pages, strategy
 
     app = FastAPI(
         title="jamlik", version=__version__, docs_url=None, redoc_url=None,
@@ -25,11 +25,13 @@ def create_app(settings: Settings) -> FastAPI:
             "indicators with confidence intervals per area, year and group. Small numbers are "
             "suppressed (primary and secondary)."),
         openapi_tags=[{"name": "indicators"}, {"name": "observations"}, {"name": "areas"},
-                      {"name": "profiles"}, {"name": "downloads"}, {"name": "meta"}],
+                      {"name": "profiles"}, {"name": "downloads"}, {"name": "strategy"},
+                      {"name": "meta"}],
     )
     app.state.jamlik = AppState(settings)
     app.mount("/static", StaticFiles(directory=str(resources.files("jamlik.web") / "static")),
               name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(strategy.router)
     return app
