@@ -171,3 +171,32 @@ def test_property_limits_bracket_and_narrow_with_size():
     big = life_expectancy(np.array(DEATHS) * 4, np.array(POPS) * 4)
     assert (small.lower <= small.value).all() and (small.value <= small.upper).all()
     assert ((big.upper - big.lower) < (small.upper - small.lower)).all()
+
+
+def test_table_tiny_groups_give_no_warning_and_no_value():
+    # Regression: groups rejected by PHE's rules (total population 5 000 or less; no deaths in the
+    # 90+ band) have infinite e and se; their limits used to be computed as inf - inf, raising
+    # "RuntimeWarning: invalid value encountered in subtract" (an error under pytest's
+    # filterwarnings=error). Group "ref" is PHEindicatormethods testLifeExpectancy.R df1 (PHE's
+    # Excel calculator; 1e-9 relative) and must be unaffected by its neighbours.
+    frames = [
+        pl.DataFrame({"g": "ref", "band": list(LIFE_TABLE_BANDS), "d": DEATHS, "p": POPS}),
+        pl.DataFrame({"g": "tiny", "band": list(LIFE_TABLE_BANDS), "d": [0] * 20, "p": [3] * 20}),
+        pl.DataFrame(
+            {"g": "no90", "band": list(LIFE_TABLE_BANDS), "d": [*DEATHS[:19], 0], "p": POPS}
+        ),
+    ]
+    res = life_expectancy_table(
+        pl.concat(frames), deaths="d", population="p", age_band="band", by="g",
+        confidence=(0.95, 0.998),
+    )
+    ref = res.filter(pl.col("g") == "ref")
+    np.testing.assert_allclose(ref["value"].to_numpy(), VALUE, rtol=1e-9)
+    np.testing.assert_allclose(ref["lower95_0cl"].to_numpy(), LOWER, rtol=1e-6)
+    tiny = res.filter(pl.col("g") == "tiny")
+    no90 = res.filter(pl.col("g") == "no90")
+    for part, why in ((tiny, "total population 5000 or less"),
+                      (no90, "no deaths in the final (90+) band")):
+        for col in ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"):
+            assert part[col].is_nan().all()
+        assert part["reason"].unique().to_list() == [why]

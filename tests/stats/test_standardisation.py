@@ -185,3 +185,36 @@ def test_property_dsr_brackets(counts, scale, level):
     n = np.full(x.size, 10_000)
     est = dsr(x, n, np.arange(1, x.size + 1), confidence=level)
     assert est.lower <= est.value <= est.upper
+
+
+def test_dsr_table_mixes_computed_and_too_few_events():
+    # Regression (polars 2.1): groups with >= 10 events next to groups with fewer used to crash
+    # while building the text `reason` column ("cannot cast 'Object' type") when a computed
+    # group sorts before one below min_count. Group "a_five": dsrTest vignette (Nelson 2022),
+    # DSR per 1e5 = 75.52901 (7 significant digits -> 1e-6 relative). Group "b_few": 3 events,
+    # below min_count 10 -> no value (PHE rule).
+    df = pl.DataFrame(
+        {
+            "area": ["a_five"] * 6 + ["b_few"] * 6,
+            "band": [f"s{i}" for i in range(6)] * 2,
+            "deaths": [*XFIVE.tolist(), 0, 1, 0, 1, 1, 0],
+            "pop": [*NFIVE.tolist(), *NFIVE.tolist()],
+        }
+    )
+    std = {f"s{i}": float(w) for i, w in enumerate(NTOTAL)}
+    res = dsr_table(
+        df,
+        events="deaths",
+        population="pop",
+        age_band="band",
+        by="area",
+        standard=std,
+        confidence=(0.95, 0.998),
+    )
+    five = res.filter(pl.col("area") == "a_five").row(0, named=True)
+    few = res.filter(pl.col("area") == "b_few").row(0, named=True)
+    assert five["value"] == pytest.approx(75.52901, rel=1e-6)
+    assert five["reason"] is None and five["total_count"] == 740
+    assert np.isnan(few["value"]) and np.isnan(few["lower95_0cl"])
+    assert few["reason"] == "total count below 10" and few["total_count"] == 3
+    assert res["reason"].dtype == pl.Utf8

@@ -70,11 +70,26 @@ def crude(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
 
 
 def _complete_bands(df: pl.DataFrame, bands: list[int]) -> pl.DataFrame:
-    """Every series gets every band of ``bands`` (missing = 0 events, 0 population)."""
-    series = df.select(SERIES).unique()
-    grid = series.join(pl.DataFrame({"_band": pl.Series(bands, dtype=pl.Int8)}), how="cross")
-    return grid.join(df.filter(pl.col("_band").is_in(bands)), on=[*SERIES, "_band"],
-                     how="left").with_columns(pl.col("numerator", "denominator").fill_null(0.0))
+    """Every series gets every band of ``bands`` (missing = 0 events, 0 population).
+
+    Series are numbered once and the counts scattered into a (series × band) array, so the
+    grid is built without joining on the string keys.
+    """
+    series = df.select(SERIES).unique().with_row_index("_s")
+    k = len(bands)
+    part = df.filter(pl.col("_band").is_in(bands)).join(series, on=SERIES)
+    idx = (part["_s"].cast(pl.Int64).to_numpy() * k
+           + part["_band"].replace_strict({b: i for i, b in enumerate(bands)},
+                                          return_dtype=pl.Int64).to_numpy())
+    cols = {}
+    for c in ("numerator", "denominator"):
+        cols[c] = np.zeros(series.height * k)
+        cols[c][idx] = part[c].cast(pl.Float64).fill_null(0.0).to_numpy()
+    grid = series.drop("_s")[np.repeat(np.arange(series.height), k)]
+    return grid.with_columns(_band=pl.Series(np.tile(np.asarray(bands, dtype=np.int8),
+                                                     series.height)),
+                             numerator=pl.Series(cols["numerator"]),
+                             denominator=pl.Series(cols["denominator"]))
 
 
 def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
@@ -95,13 +110,11 @@ def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
         bands = [i for i, b in enumerate(LE_BANDS)
                  if stats.standard_age_group(b) in std]
         full = _complete_bands(part, bands)
-        # stats.dsr_table gives NaN below 10 events; those groups are left out of the call
-        # (a mix of computed and not-computed groups trips its reason column on polars 2.1).
-        bad = full.group_by(SERIES).agg(
-            (pl.col("denominator") <= 0).any().alias("_bad"),
-            (pl.col("numerator").sum() < MIN_DSR_COUNT).alias("_few"))
+        # stats.dsr_table needs a population in every band of the standard; groups without are
+        # left out of the call. Groups below MIN_DSR_COUNT events get NaN and its reason.
+        bad = full.group_by(SERIES).agg((pl.col("denominator") <= 0).any().alias("_bad"))
         full = full.join(bad, on=SERIES)
-        ok = full.filter(~pl.col("_bad"), ~pl.col("_few")).with_columns(
+        ok = full.filter(~pl.col("_bad")).with_columns(
             age_band=pl.col("_band").replace_strict(dict(enumerate(LE_BANDS)),
                                                     return_dtype=pl.Utf8))
         res = stats.dsr_table(ok, events="numerator", population="denominator",
@@ -112,12 +125,9 @@ def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
                           "lower95_0cl": "lower_95", "upper95_0cl": "upper_95",
                           "lower99_8cl": "lower_998", "upper99_8cl": "upper_998",
                           "reason": "note"})
-        missing = (full.filter(pl.col("_bad") | pl.col("_few")).group_by(SERIES)
-                   .agg(pl.col("numerator", "denominator").sum(), pl.col("_bad").first())
-                   .with_columns(note=pl.when(pl.col("_bad"))
-                                 .then(pl.lit("no population in some age bands of the standard"))
-                                 .otherwise(pl.lit(f"total count below {MIN_DSR_COUNT}")))
-                   .drop("_bad"))
+        missing = (full.filter(pl.col("_bad")).group_by(SERIES)
+                   .agg(pl.col("numerator", "denominator").sum())
+                   .with_columns(note=pl.lit("no population in some age bands of the standard")))
         pieces.append(pl.concat([res.select(*SERIES, "numerator", "denominator", "value",
                                             "lower_95", "upper_95", "lower_998", "upper_998",
                                             "note"), missing], how="diagonal_relaxed"))
@@ -143,10 +153,9 @@ def life_expectancy(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
     ok = full.filter(~pl.col("_bad")).with_columns(
         age_band=pl.col("_band").replace_strict(dict(enumerate(LE_BANDS)),
                                                 return_dtype=pl.Utf8))
-    with np.errstate(invalid="ignore", divide="ignore"):  # inf limits of tiny groups
-        res = stats.life_expectancy_table(ok, deaths="numerator", population="denominator",
-                                          age_band="age_band", by=SERIES, confidence=LEVELS,
-                                          backend="polars")
+    res = stats.life_expectancy_table(ok, deaths="numerator", population="denominator",
+                                      age_band="age_band", by=SERIES, confidence=LEVELS,
+                                      backend="polars")
     res = res.filter(pl.col("age_band") == ind.life_expectancy_band).rename(
         {"lower95_0cl": "lower_95", "upper95_0cl": "upper_95", "lower99_8cl": "lower_998",
          "upper99_8cl": "upper_998", "reason": "note"})

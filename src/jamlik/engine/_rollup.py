@@ -97,26 +97,44 @@ def count_key(count: Count, ind: Indicator) -> tuple:
 
 
 class Cells:
-    """Cells of each distinct count, cached as temporary tables for the whole run.
+    """Everything one run shares, cached for the whole run.
 
-    ``geo``: (year, kommun, deso, band, breakdown, group) → n;
-    ``vc``: (year, vårdcentral, band, breakdown, group) → n; every breakdown is computed once.
+    ``base``: each source counted per every key column (a temporary table). ``rollup``: all the
+    counts of one base (same source and ages, different ``where``) rolled up together in one pass
+    — one conditional sum per count — to every region level × breakdown × life-table band the
+    run's indicators need (polars frames). ``rest``: the rest of Sweden from ``aggregate_counts``
+    at kommun and län level (a polars frame). An indicator then only filters these
+    (:meth:`side`, :func:`rest_of_sweden`).
     """
 
     def __init__(self, frames: Frames, indicators: Iterable[Indicator] = ()):
         self.frames = frames
-        #: breakdowns needed per count key by the indicators of this run (all when unknown)
-        self._needed: dict[tuple, set[str]] = {}
+        #: level -> breakdowns needed per count key by the indicators of this run
+        self._needed: dict[tuple, dict[str, set[str]]] = {}
+        #: the count (and its indicator, for error messages) of each key; the keys of each base
+        self._counts: dict[tuple, tuple[Count, Indicator]] = {}
+        self._by_base: dict[tuple, list[tuple]] = {}
         for ind in indicators:
-            want = {b for lv in levels_of(ind) for b in breakdowns_at(ind, lv)}
             for count in (ind.numerator, ind.denominator):
                 if count is not None:
-                    self._needed.setdefault(count_key(count, ind), set()).update(want)
-        self._rest: ir.Table | None = None
-        self._memo: dict[tuple, tuple[ir.Table, ir.Table]] = {}
+                    self._register(count, ind)
+        self._rest: pl.DataFrame | None = None
+        self._regso: pl.DataFrame | None = None
         self._bases: dict[tuple, ir.Table] = {}
+        self._rollups: dict[tuple, pl.DataFrame] = {}
         self._sides: dict[tuple, pl.DataFrame] = {}
         self._temps: list[str] = []
+
+    def _register(self, count: Count, ind: Indicator, *, everything: bool = False) -> None:
+        key = count_key(count, ind)
+        need = self._needed.setdefault(key, {})
+        for lv in (LEVEL_BREAKDOWNS if everything else levels_of(ind)):
+            if lv != "nation":
+                need.setdefault(lv, set()).update(
+                    LEVEL_BREAKDOWNS[lv] if everything else breakdowns_at(ind, lv))
+        if key not in self._counts:
+            self._counts[key] = (count, ind)
+            self._by_base.setdefault((key[0], key[2]), []).append(key)
 
     def base(self, source: str, ages: tuple | None) -> ir.Table:
         """The source's units counted per every key column (cached once per run)."""
@@ -131,28 +149,43 @@ class Cells:
                                                      "_agegrp", *extra).agg(n=t.count()))
         return self._bases[key]
 
-    def __call__(self, count: Count, ind: Indicator) -> tuple[ir.Table, ir.Table]:
+    def rollup(self, count: Count, ind: Indicator) -> pl.DataFrame:
+        """One count at every needed region level × breakdown × band (nation excluded):
+        ``KEYS`` + ``n`` (only groups with units), computed once per run with the other counts
+        of its base."""
         key = count_key(count, ind)
-        if key not in self._memo:
-            base = self.base(count.source, key[2])
+        if key not in self._rollups:
+            if key not in self._counts:  # not announced to the constructor: roll up everything
+                self._register(count, ind, everything=True)
+            self._roll_base(key[0], key[2])
+        return self._rollups[key]
+
+    def _roll_base(self, source: str, ages: tuple | None) -> None:
+        keys = self._by_base[(source, ages)]
+        base = self.base(source, ages)
+        sums, needed = {}, {}
+        for i, key in enumerate(keys):
+            count, ind = self._counts[key]
             preds = [_condition(base, col, spec, f"{ind.id}.yaml")
                      for col, spec in (count.where or {}).items()]
-            base = base.filter(*preds) if preds else base
-            geo, vc = [], []
-            needed = self._needed.get(key, set(BREAKDOWNS))
-            for b in (b for b in BREAKDOWNS if b in needed):
-                g = base.mutate(_g=group_expr(base, b)).filter(ibis._._g.notnull())
-                geo.append(g.group_by(year=g.year, kommun_code=g.kommun_code,
-                                      deso_code=g.deso_code, _band=g._band,
-                                      breakdown=ibis.literal(b), group_value=g._g)
-                           .agg(n=g.n.sum().cast("float64")))
-                if b in LEVEL_BREAKDOWNS["vardcentral"]:
-                    v = g.filter(g.vardcentral_code.notnull())
-                    vc.append(v.group_by(year=v.year, vardcentral_code=v.vardcentral_code,
-                                         _band=v._band, breakdown=ibis.literal(b),
-                                         group_value=v._g).agg(n=v.n.sum().cast("float64")))
-            self._memo[key] = (self._temp(_union(geo)), self._temp(_union(vc)))
-        return self._memo[key]
+            cond = None
+            for p in preds:
+                cond = p if cond is None else cond & p
+            sums[f"_n{i}"] = base.n.sum(where=cond).cast("float64")
+            for lv, bs in self._needed[key].items():
+                needed.setdefault(lv, set()).update(bs)
+        wide = region_rollup(self, base, needed, sums)
+        for i, key in enumerate(keys):
+            self._rollups[key] = wide.select(*KEYS, n=pl.col(f"_n{i}").fill_null(0.0)).filter(
+                pl.col("n") > 0)
+
+    def regso_of_deso(self) -> pl.DataFrame:
+        """``deso_code`` → ``_regso`` from the area registry (once per run)."""
+        if self._regso is None:
+            a = self.frames.table("areas")
+            self._regso = a.filter(a.level == "deso").select(
+                deso_code=a.code, _regso=a.parent_code).to_polars()
+        return self._regso
 
     def _temp(self, expr: ir.Table) -> ir.Table:
         name = f"_jamlik_engine_{len(self._temps)}"
@@ -160,11 +193,12 @@ class Cells:
         return self.frames.backend.create_table(name, expr, temp=True, overwrite=True)
 
     def side(self, count: Count, ind: Indicator) -> pl.DataFrame:
-        """One count rolled up to the indicator's levels, as a polars frame (memoised)."""
+        """One count at the indicator's levels, breakdowns and bands, as a polars frame
+        (``KEYS`` + ``n``; ``_band`` = −1 when the method does not use bands; memoised)."""
         key = (count_key(count, ind), levels_of(ind), ind.breakdowns, band_range(ind),
                uses_bands(ind))
         if key not in self._sides:
-            self._sides[key] = region_rollup(self.frames, self(count, ind), ind).to_polars()
+            self._sides[key] = _select(self.rollup(count, ind), ind)
         return self._sides[key]
 
     def release(self) -> None:
@@ -172,9 +206,40 @@ class Cells:
         for name in self._temps:
             self.frames.backend.drop_table(name, force=True)
         self._temps.clear()
-        self._memo.clear()
         self._bases.clear()
+        self._rollups.clear()
         self._sides.clear()
+        self._rest = None
+
+
+def _empty_rollup() -> pl.DataFrame:
+    return pl.DataFrame(schema={"year": pl.Int16, "area_level": pl.Utf8, "area_code": pl.Utf8,
+                                "breakdown": pl.Utf8, "group_value": pl.Utf8, "_band": pl.Int8,
+                                "n": pl.Float64})
+
+
+def _level_filter(ind: Indicator, levels: Iterable[str]) -> pl.Expr:
+    """Rows of the indicator's breakdowns at each of ``levels`` (and inside its bands)."""
+    cond = pl.lit(False)
+    for level in levels:
+        allowed = list(breakdowns_at(ind, level))
+        if allowed:
+            cond = cond | ((pl.col("area_level") == level) & pl.col("breakdown").is_in(allowed))
+    rng = band_range(ind)
+    if rng is not None:
+        cond = cond & pl.col("_band").is_between(rng[0], rng[1])
+    return cond
+
+
+def _select(rolled: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """The indicator's part of a count's roll-up (bands summed away unless the method uses
+    them)."""
+    levels = [lv for lv in levels_of(ind) if lv != "nation"]
+    df = rolled.filter(_level_filter(ind, levels))
+    if not uses_bands(ind):
+        df = (df.group_by("year", "area_level", "area_code", "breakdown", "group_value")
+              .agg(pl.col("n").sum()).with_columns(_band=pl.lit(-1, dtype=pl.Int8)))
+    return df.select(*KEYS, "n")
 
 
 _TYPES = {"year": "int16", "kommun_code": "string", "deso_code": "string",
@@ -183,57 +248,68 @@ _TYPES = {"year": "int16", "kommun_code": "string", "deso_code": "string",
           "numerator": "float64", "denominator": "float64"}
 
 
-def _std(t: ir.Table) -> ir.Table:
-    """Same (nullable) types in every part of a union."""
-    return t.select(**{c: t[c].cast(ibis.dtype(_TYPES[c]).copy(nullable=True))
+def _std(t: ir.Table, extra: Iterable[str] = ()) -> ir.Table:
+    """Same (nullable) types in every part of a union (``extra`` columns are float64)."""
+    types = {**_TYPES, **dict.fromkeys(extra, "float64")}
+    return t.select(**{c: t[c].cast(ibis.dtype(types[c]).copy(nullable=True))
                        for c in t.columns})
 
 
-def _union(parts: list[ir.Table]) -> ir.Table:
-    return ibis.union(*[_std(p) for p in parts], distinct=False)
+def _union(parts: list[ir.Table], extra: Iterable[str] = ()) -> ir.Table:
+    return ibis.union(*[_std(p, extra) for p in parts], distinct=False)
 
 
-def _level(c: ir.Table, level: str, code: ir.StringValue, ind: Indicator) -> ir.Table:
-    allowed = list(breakdowns_at(ind, level))
-    preds = [c.breakdown.isin(allowed)]
-    rng = band_range(ind)
-    if rng is not None:
-        preds += [c._band >= rng[0], c._band <= rng[1]]
-    c = c.mutate(_code=code).filter(ibis._._code.notnull(), *preds)
-    band = c._band if uses_bands(ind) else ibis.literal(-1).cast("int8")
-    return c.group_by(year=c.year, area_level=ibis.literal(level), area_code=c._code,
-                      breakdown=c.breakdown, group_value=c.group_value,
-                      _band=band).agg(n=c.n.sum())
+#: Breakdowns rolled up from the (year, kommun, DeSO, vårdcentral, band, sex) stage.
+_BY_SEX = ("total", "sex")
 
 
-def region_rollup(frames: Frames, cells: tuple[ir.Table, ir.Table], ind: Indicator) -> ir.Table:
-    """Roll the region's cells up to every level the indicator allows (nation excluded)."""
-    geo, vc = cells
-    a = frames.table("areas")
-    deso = a.filter(a.level == "deso").select(_deso=a.code, _regso=a.parent_code)
+def region_rollup(cells: Cells, base: ir.Table, needed: dict[str, set[str]],
+                  sums: dict[str, ir.NumericValue]) -> pl.DataFrame:
+    """Roll a base up to each region level × breakdown it needs, keeping the life-table band;
+    ``sums`` are the count columns (one conditional sum per count). Nation excluded.
+
+    Stage 1 (on the backend, one query): the base summed to (year, kommun, DeSO, vårdcentral,
+    band, sex) for total and sex, and to (year, kommun, vårdcentral, band, group) for each other
+    breakdown — small, region-sized frames. Stage 2 (polars): those summed to every level.
+    """
+    want = {b for bs in needed.values() for b in bs}
     parts = []
-    for level in levels_of(ind):
-        if level == "nation" or not breakdowns_at(ind, level):
-            continue
-        if level == "regso":
-            j = geo.left_join(deso, geo.deso_code == deso._deso)
-            j = j.select(*geo.columns, "_regso")
-            parts.append(_level(j, level, j._regso, ind))
-        elif level == "vardcentral":
-            parts.append(_level(vc, level, vc.vardcentral_code, ind))
-        else:
-            code = {"deso": geo.deso_code, "kommun": geo.kommun_code,
-                    "lan": geo.kommun_code.substr(0, 2)}[level]
-            parts.append(_level(geo, level, code, ind))
-    return _union(parts)
-
-
-def _sum_columns(t: ir.Table, spec: str) -> ir.NumericValue:
-    total = None
-    for name in (s.strip() for s in spec.split("+")):
-        col = t[name].fill_null(0).cast("float64")
-        total = col if total is None else total + col
-    return total
+    if want & set(_BY_SEX):
+        parts.append(base.group_by(
+            year=base.year, kommun_code=base.kommun_code, deso_code=base.deso_code,
+            vardcentral_code=base.vardcentral_code, _band=base._band,
+            breakdown=ibis.literal("sex"), group_value=base.sex.cast("string")).agg(**sums))
+    for b in (b for b in BREAKDOWNS if b in want and b not in _BY_SEX):
+        g = base.mutate(_g=group_expr(base, b)).filter(ibis._._g.notnull())
+        parts.append(g.group_by(
+            year=g.year, kommun_code=g.kommun_code, deso_code=ibis.null("string"),
+            vardcentral_code=g.vardcentral_code, _band=g._band, breakdown=ibis.literal(b),
+            group_value=g._g).agg(**sums))
+    cols = list(sums)
+    empty = pl.DataFrame(schema={**_empty_rollup().drop("n").schema,
+                                 **dict.fromkeys(cols, pl.Float64)})
+    if not parts:
+        return empty
+    stage = pl.from_arrow(_union(parts, extra=cols).to_pyarrow())
+    if needed.get("regso"):
+        stage = stage.join(cells.regso_of_deso(), on="deso_code", how="left")
+    code_of = {"deso": pl.col("deso_code"), "regso": pl.col("_regso"),
+               "kommun": pl.col("kommun_code"), "lan": pl.col("kommun_code").str.slice(0, 2),
+               "vardcentral": pl.col("vardcentral_code")}
+    out = [empty]
+    for level in ("deso", "regso", "kommun", "lan", "vardcentral"):
+        for b in (b for b in BREAKDOWNS if b in needed.get(level, ())
+                  and b in LEVEL_BREAKDOWNS[level]):
+            src = stage.filter(pl.col("breakdown") == ("sex" if b in _BY_SEX else b))
+            group = pl.lit("total") if b == "total" else pl.col("group_value")
+            part = src.select("year", "_band", *cols, area_code=code_of[level],
+                              group_value=group).filter(pl.col("area_code").is_not_null(),
+                                                        pl.col("group_value").is_not_null())
+            out.append(part.group_by("year", "area_code", "group_value", "_band")
+                       .agg(pl.col(cols).sum())
+                       .with_columns(area_level=pl.lit(level), breakdown=pl.lit(b))
+                       .select(empty.columns))
+    return pl.concat(out)
 
 
 def _band_filter(ind: Indicator) -> list[str] | None:
@@ -263,9 +339,9 @@ AGGREGATE_COUNTS = ("population", "deaths", "deaths_ischaemic_heart", "deaths_ce
                     "econ_vulnerable_children")
 
 
-def rest_cells(cells: Cells) -> ir.Table:
-    """``aggregate_counts`` per (year, kommun, band, breakdown, group), every count column summed;
-    computed once per run as a temporary table."""
+def rest_levels(cells: Cells) -> pl.DataFrame:
+    """``aggregate_counts`` rolled up once per run to kommun and län × band × breakdown group,
+    every count column summed (``KEYS`` + the count columns)."""
     if cells._rest is None:
         t = cells.frames.table("aggregate_counts")
         t = t.mutate(_band=t.age_band.cases(*[(b, i) for i, b in enumerate(LE_BANDS)])
@@ -273,15 +349,18 @@ def rest_cells(cells: Cells) -> ir.Table:
         parts = []
         for b in AGGREGATE_BREAKDOWNS:
             sub = t.mutate(_g=group_expr(t, b)).filter(ibis._._g.notnull())
-            parts.append(sub.group_by(
-                year=sub.year.cast("int16"), kommun_code=sub.kommun_code, _band=sub._band,
-                breakdown=ibis.literal(b), group_value=sub._g,
-            ).agg(**{c: sub[c].fill_null(0).sum().cast("float64") for c in AGGREGATE_COUNTS}))
-        cells._rest = cells._temp(ibis.union(*parts, distinct=False))
+            for level, code in (("kommun", sub.kommun_code), ("lan", sub.kommun_code.substr(0, 2))):
+                parts.append(sub.group_by(
+                    year=sub.year.cast("int16"), area_level=ibis.literal(level),
+                    area_code=code.cast(ibis.dtype("string").copy(nullable=True)),
+                    breakdown=ibis.literal(b), group_value=sub._g, _band=sub._band,
+                ).agg(**{c: sub[c].fill_null(0).sum().cast("float64")
+                         for c in AGGREGATE_COUNTS}))
+        cells._rest = pl.from_arrow(ibis.union(*parts, distinct=False).to_pyarrow())
     return cells._rest
 
 
-def _sum_columns(t: pl.DataFrame, spec: str) -> pl.Expr:
+def _sum_columns(spec: str) -> pl.Expr:
     return pl.sum_horizontal(*[pl.col(name.strip()) for name in spec.split("+")])
 
 
@@ -290,34 +369,22 @@ def rest_of_sweden(cells: Cells, ind: Indicator) -> pl.DataFrame | None:
     mapping = ind.national
     if "denominator" not in mapping or ind.is_survey:
         return None
-    bands = _band_filter(ind)
-    if bands is None:
+    if _band_filter(ind) is None:
         return None
-    want = [b for b in AGGREGATE_BREAKDOWNS
-            if any(b in breakdowns_at(ind, lv) for lv in ("kommun", "lan"))]
-    r = rest_cells(cells)
-    cols = {c.strip() for side in ("numerator", "denominator") if side in mapping
-            for c in mapping[side].split("+")}
-    lo, hi = LE_BANDS.index(bands[0]), LE_BANDS.index(bands[-1])
-    r = r.filter(r._band >= lo, r._band <= hi, r.breakdown.isin(want))
-    df = r.select("year", "kommun_code", "_band", "breakdown", "group_value", *sorted(cols))
-    df = df.to_polars().with_columns(
-        numerator=_sum_columns(None, mapping["numerator"]) if "numerator" in mapping
-        else pl.lit(0.0),
-        denominator=_sum_columns(None, mapping["denominator"]))
+    levels = [lv for lv in ("kommun", "lan") if lv in levels_of(ind)]
+    if not levels:
+        return None
+    df = rest_levels(cells).filter(_level_filter(ind, levels),
+                                   pl.col("breakdown").is_in(AGGREGATE_BREAKDOWNS))
+    df = df.select(*KEYS,
+                   numerator=_sum_columns(mapping["numerator"]) if "numerator" in mapping
+                   else pl.lit(0.0),
+                   denominator=_sum_columns(mapping["denominator"]))
     if not uses_bands(ind):
-        df = df.with_columns(_band=pl.lit(-1, dtype=pl.Int8))
-    parts = []
-    for level in ("kommun", "lan"):
-        if level not in levels_of(ind):
-            continue
-        allowed = breakdowns_at(ind, level)
-        code = pl.col("kommun_code") if level == "kommun" else pl.col("kommun_code").str.slice(0, 2)
-        parts.append(df.filter(pl.col("breakdown").is_in(allowed)).with_columns(area_code=code)
-                     .group_by("year", "area_code", "breakdown", "group_value", "_band")
-                     .agg(pl.col("numerator", "denominator").sum())
-                     .with_columns(area_level=pl.lit(level)))
-    return pl.concat(parts) if parts else None
+        df = (df.group_by("year", "area_level", "area_code", "breakdown", "group_value")
+              .agg(pl.col("numerator", "denominator").sum())
+              .with_columns(_band=pl.lit(-1, dtype=pl.Int8)))
+    return df.select(*KEYS, "numerator", "denominator")
 
 
 def rolled_up(cells: Cells, ind: Indicator) -> pl.DataFrame:
@@ -336,7 +403,6 @@ def rolled_up(cells: Cells, ind: Indicator) -> pl.DataFrame:
     rest = rest_of_sweden(cells, ind)
     if rest is None:
         return region
-    rest = rest.select(*keys, "numerator", "denominator")
     both = pl.concat([region, rest.cast(region.schema)])
     if "nation" in levels_of(ind):
         allowed = [b for b in breakdowns_at(ind, "nation") if b in AGGREGATE_BREAKDOWNS]

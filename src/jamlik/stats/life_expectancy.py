@@ -83,11 +83,14 @@ def _compute(deaths: np.ndarray, pop: np.ndarray, levels: tuple[float, ...]):
     bad_group = np.array([r is not None for r in reasons])
     wide = z_value(0.95) * se > 10  # PHE: suppress values whose 95% CI is wider than 20 years
     value = np.where(bad_group[:, None] | wide | ~np.isfinite(e), np.nan, e)
+    # Limits only where they are defined: rejected groups (tiny population, no deaths in 90+)
+    # have infinite e and se, and inf - inf would raise "invalid value" warnings.
+    ok = ~bad_group[:, None] & ~(np.isinf(e) & np.isinf(se))
     limits = {}
     for lv in levels:
         z = z_value(lv)
-        lo = np.where(bad_group[:, None], np.nan, e - z * se)
-        hi = np.where(bad_group[:, None], np.nan, e + z * se)
+        lo = np.subtract(e, z * se, out=np.full_like(e, np.nan), where=ok)
+        hi = np.add(e, z * se, out=np.full_like(e, np.nan), where=ok)
         limits[lv] = (lo, hi)
     return value, se, limits, reasons, wide
 

@@ -346,13 +346,19 @@ def dsr_table(
 
         for lv in levels:
             out[f"lower{_level_label(lv)}cl"], out[f"upper{_level_label(lv)}cl"] = limits[lv]
+    # The reason as an expression on a boolean column: an object array mixing None and text
+    # cannot be cast to Utf8 (polars >= 2.1 raises "cannot cast 'Object' type").
+    out["_ok"] = np.asarray(ok, dtype=bool)
     res = pl.DataFrame(out).with_columns(
         pl.lit(", ".join(f"{lv * 100:g}%" for lv in levels)).alias("confidence"),
         pl.lit(f"dsr per {_per(multiplier)}").alias("statistic"),
         pl.lit("dobson").alias("method"),
         pl.lit(label).alias("standard"),
-        pl.Series("reason", np.where(ok, None, f"total count below {min_count:g}"), dtype=pl.Utf8),
-    )
+        pl.when(pl.col("_ok"))
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .otherwise(pl.lit(f"total count below {min_count:g}"))
+        .alias("reason"),
+    ).drop("_ok")
     return output(res, flavour, backend)
 
 
