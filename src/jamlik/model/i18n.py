@@ -26,6 +26,11 @@ def catalogue() -> dict[str, dict[str, str]]:
     return data
 
 
+def has(key: str) -> bool:
+    """Whether the catalogue has ``key``."""
+    return key in catalogue()
+
+
 def t(key: str, lang: str = "sv", /, **values: Any) -> str:
     """Translate ``key`` into ``lang`` and fill ``{placeholders}``.
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from jamlik import __version__, charts
 from jamlik.geo import boundaries
-from jamlik.model import LANGUAGES, AreaCodeError, AreaLevel, t
+from jamlik.model import LANGUAGES, AreaCodeError, AreaLevel, i18n, t
 from jamlik.profiles import key_messages
 from jamlik.profiles.reader import TOPIC_ORDER
 from jamlik.web import _format
@@ -41,6 +41,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
     base = {
         "lang": lang, "version": __version__,
         "t": lambda key, **kw: t(key, lang, **kw),
+        "label": lambda key, fallback: t(key, lang) if i18n.has(key) else fallback,
         "num": lambda v, d=1: _format.number(v, d, lang),
         "ci": lambda lo, hi, d=1: _format.interval(lo, hi, d, lang),
         "when": lambda v: _format.when(v, lang),
@@ -232,7 +233,7 @@ def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
     breakdown_specs = {}
     for breakdown, groups in view.breakdowns.items():
         rows = [{**g, "group_label": t(f"group.{breakdown}.{g['group']}", lang)
-                 if f"group.{breakdown}.{g['group']}" in _catalogue_keys() else g["group"]}
+                 if i18n.has(f"group.{breakdown}.{g['group']}") else g["group"]}
                 for g in groups]
         total = next((a["value"] for a in view.areas if a["code"] == focus_area), None)
         breakdown_specs[breakdown] = (_spec_id(f"bd-{breakdown}", counter), charts.breakdown_bars(
@@ -240,12 +241,6 @@ def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
     return render(request, "indicator.html", ind=ind, view=view, specs=specs,
                   breakdown_specs=breakdown_specs, level=level, focus_area=registry[focus_area],
                   inequalities=_inequalities(state, indicator_id, focus_area, view.year))
-
-
-def _catalogue_keys() -> set[str]:
-    from jamlik.model.i18n import catalogue
-
-    return set(catalogue())
 
 
 def _inequalities(state: AppState, indicator_id: str, area: str, year: int | None) -> list[dict]:
