@@ -18,12 +18,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from jamlik import charts
-from jamlik.model import InputError, JamlikError, t
+from jamlik.model import InputError, JamlikError, i18n, t
 from jamlik.reports.strategy import data as sdata
 from jamlik.strategy import STAGES, STATUSES, AuthenticationError, PermissionDenied
 from jamlik.strategy.model import ACTIVITY_STATUSES, Plan, Strategy
 from jamlik.web.auth import Session, StrategyState, csrf_ok, state_of
-from jamlik.web.pages import _catalogue_keys, _lang, _state, render
+from jamlik.web.pages import _lang, _state, render
 
 router = APIRouter()
 HTML = {"include_in_schema": False, "response_class": HTMLResponse}
@@ -73,7 +73,7 @@ def _pick(docs, kind: str, wanted: str | None) -> sdata.DocumentEntry:
 
 
 def _maybe(key: str, fallback: str, lang: str) -> str:
-    return t(key, lang) if key in _catalogue_keys() else fallback
+    return t(key, lang) if i18n.has(key) else fallback
 
 
 def _group_label(breakdown: str, group: str, lang: str) -> str:
@@ -213,7 +213,7 @@ def _goal_view(request: Request, doc_id: str, goal_id: str, omrade: str = sdata.
     return _page(request, session, "goal.html", status_code=status_code, entry=entry,
                  strategy=strategy, goal=goal, area=strategy.area_of(goal_id), blocks=blocks,
                  places=places, omrade=omrade, focus_name=names[omrade], audit=audit, error=error,
-                 catalogue=catalogue, unit_keys=_catalogue_keys())
+                 catalogue=catalogue)
 
 
 @router.get("/plan", **HTML)
