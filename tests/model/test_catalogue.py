@@ -56,3 +56,39 @@ def test_missing_key_is_named():
     with pytest.raises(DataError, match="required key is missing") as caught:
         parse_indicator(data, "x_rate.yaml")
     assert caught.value.column == "polarity"
+
+
+# -- external indicators (issue 8) ------------------------------------------------------------
+EXTERNAL = {
+    "id": "x_ext", "title": {"sv": "X", "en": "X"}, "definition": {"sv": "d", "en": "d"},
+    "topic": "t", "method": "external", "unit": {"sv": "%", "en": "%"}, "multiplier": 100,
+    "polarity": "high_is_good", "source": {"sv": "s", "en": "s"},
+    "external": {"source": "kolada_x", "estimate": "proportion"},
+}
+
+
+def test_external_indicators_need_no_counts_and_are_loaded_only_on_request():
+    ind = parse_indicator(EXTERNAL, "x_ext.yaml")
+    assert ind.is_external and ind.numerator is None and ind.denominator is None
+    assert ind.external == {"source": "kolada_x", "estimate": "proportion"}
+    assert "external" in METHODS
+    engine_only = load_catalogue()
+    full = load_catalogue(include_external=True)
+    assert not any(i.is_external for i in engine_only.values())
+    assert set(full) - set(engine_only) == {"gymnasium_eligibility_all"}
+    assert full["gymnasium_eligibility_all"].levels and \
+        {str(lv) for lv in full["gymnasium_eligibility_all"].levels} == {"nation", "lan", "kommun"}
+
+
+@pytest.mark.parametrize(("change", "column", "rule"), [
+    ({"external": {"estimate": "bayes"}}, "external.estimate", "must be one of"),
+    ({"external": {"source": ""}}, "external.source", "must name a source"),
+    ({"external": ["kolada"]}, "external", "must be a mapping"),
+    ({"numerator": {"source": "deaths"}}, "numerator", "remove"),
+    ({"method": "proportion", "numerator": {"source": "deaths"},
+      "denominator": {"source": "population"}}, "external", "only for 'method: external'"),
+])
+def test_bad_external_indicator_files_name_file_and_key(change, column, rule):
+    with pytest.raises(DataError, match=rule) as caught:
+        parse_indicator({**EXTERNAL, **change}, "x_ext.yaml")
+    assert (caught.value.file, caught.value.column) == ("x_ext.yaml", column)

@@ -27,7 +27,7 @@ def test_code_has_swedish_and_english(key):
 
 
 def test_unknown_key_is_a_clear_error():
-    with pytest.raises(KeyError, match="add it to jamlik/i18n/messages.yaml"):
+    with pytest.raises(KeyError, match=r"add it to jamlik/i18n/messages\.yaml"):
         t("no.such.key")
 
 

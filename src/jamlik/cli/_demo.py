@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from jamlik.geo import AreaRegistry
@@ -20,12 +21,20 @@ def demo_is_built(wh: Warehouse, seed: int) -> bool:
     return wh.get_meta("demo.seed") == str(seed) and wh.get_meta("demo.version") == DEMO_VERSION
 
 
+def demo_sources() -> Path:
+    """The demo's declared sources for ``jamlik refresh`` (local files, no network)."""
+    return Path(str(resources.files("jamlik") / "data" / "examples" / "sources.yaml"))
+
+
 def build_demo_warehouse(db_path: str | Path, *, seed: int, force: bool = False,
-                         progress: Callable[[str, float], None] | None = None) -> dict:
+                         progress: Callable[[str, float], None] | None = None,
+                         published_path: str | Path | None = None) -> dict:
     """Create (or reuse) a warehouse with the demo region. Returns what was done.
 
     Re-running with the same seed is a no-op unless ``force``; a failure leaves the warehouse as
-    it was (all tables are loaded in one transaction).
+    it was (all tables are loaded in one transaction). After the build the demo's example
+    sources are refreshed (external indicators) and a snapshot is published to
+    ``published_path`` (default: ``published/<name>`` beside the warehouse).
     """
     from jamlik.demo import build_demo
 
@@ -69,5 +78,16 @@ def build_demo_warehouse(db_path: str | Path, *, seed: int, force: bool = False,
         if truth_path:
             truth_path.write_text(json.dumps(demo.truth, ensure_ascii=False, indent=2),
                                   encoding="utf-8")
+    if str(db_path) == ":memory:":
         report("done", 1.0)
-        return {"built": True, "tables": wh.tables(), "truth_path": truth_path}
+        return {"built": True, "tables": {}, "truth_path": None}
+    from jamlik.engine.refresh import refresh
+
+    report("refresh", 0.995)
+    db = Path(db_path)
+    published = Path(published_path) if published_path else db.parent / "published" / db.name
+    refresh(demo_sources(), db_path=db, published_path=published, force=True)
+    with Warehouse(db_path, read_only=True) as wh:
+        tables = wh.tables()
+    report("done", 1.0)
+    return {"built": True, "tables": tables, "truth_path": truth_path, "published": published}

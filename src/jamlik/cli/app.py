@@ -147,13 +147,14 @@ def _registry(db: Path | None):
 
 def _register_commands() -> None:
     """Command groups that live in their own modules (each adds itself to ``app``)."""
-    from jamlik.cli import cohort, compute, equity, profile, strategy
+    from jamlik.cli import cohort, compute, equity, profile, refresh, strategy
 
     compute.register(app)
     equity.register(app)
     profile.register(app)
     cohort.register(app)
     strategy.register(app)
+    refresh.register(app, db_app)
 
 
 _register_commands()

@@ -1,4 +1,5 @@
-"""``jamlik compute``: compute every catalogue indicator into ``observations`` (issue 3 §3).
+"""``jamlik compute``: compute every catalogue indicator into ``observations`` (issue 3 §3),
+then publish the read-only snapshot the web app serves (issue 8 §3).
 
 The lead registers it on the application with ``register(app)``.
 """
@@ -36,9 +37,10 @@ def register(app: typer.Typer) -> None:
         from jamlik.engine.equity_steps import run_equity
         from jamlik.model import Settings
         from jamlik.store import Warehouse
+        from jamlik.store.snapshots import publish, writer_lock
 
         settings = Settings.from_env(db_path=db)
-        with Warehouse(settings.db_path) as wh:
+        with writer_lock(settings.db_path), Warehouse(settings.db_path) as wh:
             with progress_bar("jamlik compute") as update:
                 report = compute(wh, indicators=indicator or None, force=force, progress=update)
             console.print(f"{len(report.computed)} computed, {len(report.skipped)} unchanged, "
@@ -47,3 +49,6 @@ def register(app: typer.Typer) -> None:
                 with progress_bar("jamlik equity") as update:
                     summary = run_equity(wh, indicators=indicator or None, progress=update)
                 console.print(summary)
+        with writer_lock(settings.db_path):
+            snapshot = publish(settings.db_path, settings.published)
+        console.print(f"published {snapshot.path}")

@@ -8,6 +8,13 @@ expressions; the web app and reports show its definition.
 >>> cat = load_catalogue()
 >>> cat["mortality_all_cause"].method
 'dsr'
+
+Indicators with ``method: external`` take their values from a declared source (``jamlik
+refresh``, see docs/sources.md) rather than from the person-level tables; they live in
+``jamlik/catalogue/external/`` and are included with ``load_catalogue(include_external=True)``.
+
+>>> load_catalogue(include_external=True)["gymnasium_eligibility_all"].external["source"]
+'gymnasiebehorighet'
 """
 
 from __future__ import annotations
@@ -23,7 +30,11 @@ import yaml
 from jamlik.model.areas import AreaLevel
 from jamlik.model.errors import DataError
 
-METHODS = ("count", "proportion", "rate", "dsr", "life_expectancy", "survey_proportion")
+METHODS = ("count", "proportion", "rate", "dsr", "life_expectancy", "survey_proportion",
+           "external")
+#: How an external indicator's confidence limits are made from the source's numerator and
+#: denominator (``none``: the source's value is shown without limits).
+EXTERNAL_ESTIMATES = ("proportion", "rate", "none")
 POLARITIES = ("high_is_good", "low_is_good", "no_judgement")
 #: The unit sources the engine knows how to count (see docs/indicators.md).
 SOURCES = ("population", "deaths", "care_events", "person_measures", "conditions", "survey")
@@ -62,7 +73,7 @@ class Indicator:
     unit: Text
     multiplier: float
     polarity: str
-    denominator: Count
+    denominator: Count | None
     numerator: Count | None
     source: Text
     ages: tuple[int | None, int | None] = (None, None)
@@ -75,10 +86,16 @@ class Indicator:
     period_years: int = 1
     targets: tuple[Mapping[str, Any], ...] = ()
     goal: str | None = None
+    #: ``method: external`` only: ``source`` (a name in sources.yaml) and ``estimate``.
+    external: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_survey(self) -> bool:
         return self.method.startswith("survey")
+
+    @property
+    def is_external(self) -> bool:
+        return self.method == "external"
 
 
 class Catalogue(Mapping[str, Indicator]):
@@ -102,12 +119,30 @@ class Catalogue(Mapping[str, Indicator]):
 
 
 @cache
-def load_catalogue() -> Catalogue:
-    """The catalogue shipped in ``jamlik/catalogue/*.yaml``."""
+def load_catalogue(include_external: bool = False) -> Catalogue:
+    """The catalogue shipped in ``jamlik/catalogue/*.yaml``.
+
+    ``include_external=True`` adds the indicators fed by declared sources
+    (``jamlik/catalogue/external/*.yaml``). They are left out by default because the engine's
+    ``compute`` computes every indicator of the catalogue it is given from the person-level
+    tables; external ones are published by :mod:`jamlik.engine.external` instead.
+    """
     folder = resources.files("jamlik") / "catalogue"
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
-    return Catalogue([parse_indicator(yaml.safe_load(f.read_text("utf-8")), f.name)
-                      for f in files])
+    parts = [(folder, False)] + ([(folder / "external", True)] if include_external else [])
+    indicators: list[Indicator] = []
+    for where, external in parts:
+        files = sorted((f for f in where.iterdir() if f.name.endswith(".yaml")),
+                       key=lambda f: f.name)
+        for f in files:
+            ind = parse_indicator(yaml.safe_load(f.read_text("utf-8")), f.name)
+            if ind.is_external != external:
+                raise DataError("external indicators belong in catalogue/external/, the others "
+                                "in catalogue/", file=f.name, column="method", value=ind.method)
+            if any(other.id == ind.id for other in indicators):
+                raise DataError("indicator id is used by another catalogue file", file=f.name,
+                                column="id", value=ind.id)
+            indicators.append(ind)
+    return Catalogue(indicators)
 
 
 def parse_indicator(data: Any, file: str) -> Indicator:
@@ -159,10 +194,16 @@ def parse_indicator(data: Any, file: str) -> Indicator:
                             column="breakdowns", value=b)
     ages = tuple(data.get("ages", [None, None]))
     denominator = count("denominator")
-    if denominator is None:
-        raise DataError("required key is missing", file=file, column="denominator")
     numerator = count("numerator")
-    if method not in ("life_expectancy", "count") and numerator is None:
+    external = _external(data, method, file)
+    if method == "external":
+        if denominator is not None or numerator is not None:
+            raise DataError("an external indicator takes its values from its source; remove "
+                            "'numerator:'/'denominator:'", file=file,
+                            column="numerator" if numerator is not None else "denominator")
+    elif denominator is None:
+        raise DataError("required key is missing", file=file, column="denominator")
+    if method not in ("life_expectancy", "count", "external") and numerator is None:
         raise DataError(f"method {method!r} needs a numerator", file=file, column="numerator")
     standard = data.get("standard")
     if method == "dsr" and standard not in STANDARDS:
@@ -180,5 +221,29 @@ def parse_indicator(data: Any, file: str) -> Indicator:
         life_expectancy_band=band, levels=levels, breakdowns=breakdowns,
         national=data.get("national") or {}, decimals=int(data.get("decimals", 1)),
         period_years=int(data.get("period_years", 1)),
-        targets=tuple(data.get("targets") or ()), goal=data.get("goal"),
+        targets=tuple(data.get("targets") or ()), goal=data.get("goal"), external=external,
     )
+
+
+def _external(data: dict, method: str, file: str) -> dict[str, str]:
+    """The ``external:`` block: required for (and only allowed with) ``method: external``."""
+    value = data.get("external")
+    if method != "external":
+        if value is not None:
+            raise DataError("'external:' is only for 'method: external'", file=file,
+                            column="external", value=value)
+        return {}
+    if value is None:
+        return {"estimate": "none"}
+    if not isinstance(value, dict) or set(value) - {"source", "estimate"}:
+        raise DataError("'external' must be a mapping with 'source:' and/or 'estimate:'",
+                        file=file, column="external", value=value)
+    source = value.get("source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise DataError("'external.source' must name a source in sources.yaml", file=file,
+                        column="external.source", value=source)
+    estimate = value.get("estimate", "none")
+    if estimate not in EXTERNAL_ESTIMATES:
+        raise DataError(f"must be one of {list(EXTERNAL_ESTIMATES)}", file=file,
+                        column="external.estimate", value=estimate)
+    return {**({"source": source} if source else {}), "estimate": estimate}

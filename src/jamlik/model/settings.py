@@ -19,6 +19,9 @@ class Settings:
     """
 
     db_path: Path = DEFAULT_DB
+    #: The read-only snapshot the web app serves; ``None`` means ``<db dir>/published/<db name>``
+    #: (``data/published/jamlik.duckdb`` for the default warehouse). See :attr:`serving_path`.
+    published_path: Path | None = None
     language: str = "sv"
     seed: int = 20240501
     threads: int | None = None
@@ -30,9 +33,28 @@ class Settings:
         settings = cls()
         if env.get("JAMLIK_DB"):
             settings = replace(settings, db_path=Path(env["JAMLIK_DB"]))
+        if env.get("JAMLIK_PUBLISHED"):
+            settings = replace(settings, published_path=Path(env["JAMLIK_PUBLISHED"]))
         if env.get("JAMLIK_LANG"):
             settings = replace(settings, language=env["JAMLIK_LANG"])
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if "db_path" in overrides:
             overrides["db_path"] = Path(overrides["db_path"])
+        if "published_path" in overrides:
+            overrides["published_path"] = Path(overrides["published_path"])
         return replace(settings, **overrides)
+
+    @property
+    def published(self) -> Path:
+        """Where writers publish the read-only snapshot (explicit, or beside the warehouse)."""
+        if self.published_path is not None:
+            return Path(self.published_path)
+        db = Path(self.db_path)
+        return db.parent / "published" / db.name
+
+    @property
+    def serving_path(self) -> Path:
+        """What readers open: the published snapshot, or the working warehouse until the first
+        snapshot has been published."""
+        published = self.published
+        return published if published.exists() else Path(self.db_path)

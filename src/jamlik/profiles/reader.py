@@ -55,6 +55,7 @@ class ProfileReader:
         self.con = con
         self.registry = registry
         self.catalogue = catalogue
+        self._spine_cache: dict[tuple, dict[str, dict]] = {}
 
     # -- helpers ----------------------------------------------------------------------------
     def _rows(self, sql: str, params: Iterable = ()) -> list[dict]:
@@ -167,12 +168,22 @@ class ProfileReader:
                                                     default=None), sources=sources)
 
     def _spine(self, area: Area) -> dict[str, dict]:
-        """Distribution of the latest total values across areas of the same level."""
+        """Distribution of the latest total values across areas of the same level.
+
+        The same for every area of a level, so it is computed once per reader (a reader lives
+        as long as its snapshot).
+        """
         within = "" if area.level in (AreaLevel.KOMMUN, AreaLevel.LAN) else \
             " AND starts_with(o.area_code, ?)"
         params: list = [area.level.value]
         if within:
             params.append(area.code[:2] if area.level is not AreaLevel.VARDCENTRAL else "VC")
+        key = (area.level, *params)
+        if key not in self._spine_cache:
+            self._spine_cache[key] = self._spine_query(within, params)
+        return self._spine_cache[key]
+
+    def _spine_query(self, within: str, params: list) -> dict[str, dict]:
         rows = self._rows(
             "WITH latest AS (SELECT indicator_id, max(year) AS year FROM observations "
             "WHERE area_level = ? AND breakdown = 'total' GROUP BY 1) "
@@ -180,7 +191,7 @@ class ProfileReader:
             "median(value) AS median, quantile_cont(value, 0.75) AS q3, max(value) AS max, "
             "count(value) AS n FROM observations o JOIN latest USING (indicator_id, year) "
             "WHERE o.area_level = ? AND o.breakdown = 'total' AND o.value IS NOT NULL" + within
-            + " GROUP BY 1", [area.level.value, *params])
+            + " GROUP BY 1", [params[0], *params])
         return {r["indicator_id"]: r for r in rows if r["n"] >= 3}
 
     def _gaps(self, code: str) -> dict[str, dict]:

@@ -1,8 +1,10 @@
-"""What the web app holds while it runs: a read-only warehouse connection and the readers."""
+"""What the web app holds while it runs: a read-only snapshot connection and the readers."""
 
 from __future__ import annotations
 
+import contextvars
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -12,77 +14,209 @@ from jamlik.model import Settings
 from jamlik.model.catalogue import Catalogue, load_catalogue
 from jamlik.profiles import ProfileReader
 
+#: Seconds a replaced snapshot stays open for requests that started on it.
+GRACE = 120.0
+_ALIAS = "snapshot"
+
+
+class _Connection:
+    """A read-only snapshot attached to a private in-memory DuckDB instance.
+
+    DuckDB caches database instances by path within a process, so ``duckdb.connect(path)``
+    after the file at ``path`` was replaced would hand back the *old* database. Attaching the
+    file to a fresh ``:memory:`` instance always opens the file that is at ``path`` now. Every
+    cursor is pointed at the attached database (``USE``), so queries need no prefix.
+    """
+
+    def __init__(self, path: Path):
+        self._con = duckdb.connect(":memory:")
+        escaped = str(path).replace("'", "''")
+        self._con.execute(f"ATTACH '{escaped}' AS {_ALIAS} (READ_ONLY)")
+        self._con.execute(f"USE {_ALIAS}")
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        cur.execute(f"USE {_ALIAS}")
+        return cur
+
+    def execute(self, *args, **kwargs):
+        return self.cursor().execute(*args, **kwargs)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class _Generation:
+    """One opened snapshot and everything read from it (registry, profile reader)."""
+
+    def __init__(self, path: Path, stamp: tuple, catalogue: Catalogue):
+        self.path = path
+        self.stamp = stamp
+        self.con = _Connection(path)
+        self.catalogue = catalogue
+        self.retired_at: float | None = None
+        self._lock = threading.Lock()
+        self._registry: AreaRegistry | None = None
+        self._reader: ProfileReader | None = None
+        self._tables: set[str] | None = None
+        self._provenance: dict[str, dict] | None = None
+
+    def has_table(self, name: str) -> bool:
+        if self._tables is None:
+            rows = self.con.cursor().execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = current_database()").fetchall()
+            self._tables = {r[0] for r in rows}
+        return name in self._tables
+
+    def registry(self) -> AreaRegistry:
+        with self._lock:
+            if self._registry is None:
+                if self.has_table("areas") and self.con.cursor().execute(
+                        "SELECT count(*) FROM areas").fetchone()[0]:
+                    self._registry = AreaRegistry.from_warehouse(self.con.cursor())
+                else:
+                    self._registry = AreaRegistry.builtin()
+            return self._registry
+
+    def provenance(self) -> dict[str, dict]:
+        """Per indicator: when its figures were last loaded, by which load, from which source
+        (read once per snapshot: two small grouped queries)."""
+        with self._lock:
+            if self._provenance is None:
+                self._provenance = (updated_by_indicator(self.con.cursor(),
+                                                         self.has_table("source_loads"))
+                                    if self.has_table("observations") else {})
+            return self._provenance
+
+    def reader(self) -> ProfileReader | None:
+        if not self.has_table("observations"):
+            return None
+        registry = self.registry()
+        with self._lock:
+            if self._reader is None:
+                self._reader = ProfileReader(self.con, registry, self.catalogue)
+            return self._reader
+
+
+def updated_by_indicator(cur, has_sources: bool) -> dict[str, dict]:
+    """Per indicator: ``updated`` (the load's finish time), ``load_source`` and for external
+    indicators ``source``, ``url`` and ``fetched_at`` of the source load."""
+    out = {i: {"updated": when, "load_source": src} for i, when, src in cur.execute(
+        "SELECT o.indicator_id, max(l.finished_at), arg_max(l.source, l.finished_at) FROM "
+        "(SELECT DISTINCT indicator_id, load_id FROM observations) o "
+        "JOIN loads l ON l.load_id = o.load_id GROUP BY 1").fetchall()}
+    if has_sources:
+        for ind, name, url, fetched in cur.execute(
+                "SELECT v.indicator_id, s.source, s.url, s.fetched_at FROM source_loads s JOIN "
+                "(SELECT DISTINCT indicator_id, load_id FROM source_values) v "
+                "ON v.load_id = s.load_id WHERE s.status = 'loaded'").fetchall():
+            out.setdefault(ind, {}).update({"source": name, "url": url, "fetched_at": fetched})
+    return out
+
+
+#: The generation a request started on, and when (each request runs in its own context copy).
+_PINNED: contextvars.ContextVar[tuple[_Generation, float] | None] = contextvars.ContextVar(
+    "jamlik_snapshot", default=None)
+#: A pin older than this is not a request in flight (e.g. a caller outside any request).
+PIN_SECONDS = 30.0
+
 
 class AppState:
-    """Opens the warehouse read-only on first use; reopens it when the file is replaced.
+    """Opens the published snapshot read-only; switches when a new one is published.
 
-    Readers never write, so any number of app processes can serve beside a refresh that publishes
-    a new warehouse file (see ``jamlik refresh``): the app notices the new file by its inode and
-    modification time and switches to it between requests.
+    Writers publish with an atomic rename (:func:`jamlik.store.snapshots.publish`); the app
+    notices the new file by its inode and modification time and opens it for the requests that
+    start afterwards. A request stays on the snapshot it started on (a context variable pins
+    it), and a replaced snapshot is closed only after :data:`GRACE` seconds and the next switch,
+    so no request ever sees a closed connection or a mix of two snapshots. Until the first
+    snapshot is published the app serves the working warehouse (``Settings.serving_path``).
     """
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.catalogue: Catalogue = load_catalogue()
+        self.catalogue: Catalogue = load_catalogue(include_external=True)
         self._lock = threading.Lock()
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._stamp: tuple | None = None
-        self._registry: AreaRegistry | None = None
-        self._reader: ProfileReader | None = None
+        self._current: _Generation | None = None
+        self._retired: list[_Generation] = []
+        self.switches = 0
 
     @property
     def path(self) -> Path:
-        return Path(self.settings.db_path)
+        return self.settings.serving_path
 
-    def _current_stamp(self) -> tuple | None:
+    @staticmethod
+    def _stamp(path: Path) -> tuple | None:
         try:
-            st = self.path.stat()
+            st = path.stat()
         except FileNotFoundError:
             return None
-        return (st.st_ino, st.st_mtime_ns)
+        return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def _ensure(self) -> None:
-        stamp = self._current_stamp()
-        if stamp == self._stamp and (self._con is not None or stamp is None):
-            return
-        with self._lock:
-            stamp = self._current_stamp()
-            if stamp == self._stamp and (self._con is not None or stamp is None):
-                return
-            old = self._con
-            self._con = duckdb.connect(str(self.path), read_only=True) if stamp else None
-            self._stamp = stamp
-            self._registry = None
-            self._reader = None
-            if old is not None:
-                old.close()
+    def _generation(self) -> _Generation | None:
+        pinned = _PINNED.get()
+        if pinned is not None and time.monotonic() - pinned[1] < PIN_SECONDS:
+            return pinned[0]
+        path = self.path
+        stamp = self._stamp(path)
+        current = self._current
+        if current is None or current.stamp != stamp:
+            with self._lock:
+                path = self.path
+                stamp = self._stamp(path)
+                current = self._current
+                if stamp is not None and (current is None or current.stamp != stamp):
+                    current = self._switch(path, stamp)
+        if current is not None:
+            _PINNED.set((current, time.monotonic()))
+        return current
+
+    def _switch(self, path: Path, stamp: tuple) -> _Generation:
+        fresh = _Generation(path, stamp, self.catalogue)
+        now = time.monotonic()
+        if self._current is not None:
+            self._current.retired_at = now
+            self._retired.append(self._current)
+        keep = []
+        for old in self._retired:
+            if old is not self._current and now - old.retired_at > GRACE:
+                old.con.close()
+            else:
+                keep.append(old)
+        self._retired = keep
+        self._current = fresh
+        self.switches += 1
+        return fresh
+
+    def stamp(self) -> tuple | None:
+        """Identity of the snapshot this request reads (path, inode, mtime, size): a cache key
+        that changes whenever a new snapshot is served."""
+        gen = self._generation()
+        return gen.stamp if gen is not None else None
+
+    #: Kept for callers of the earlier private name (web/strategy.py).
+    _current_stamp = stamp
 
     def cursor(self) -> duckdb.DuckDBPyConnection | None:
-        self._ensure()
-        return self._con.cursor() if self._con is not None else None
+        gen = self._generation()
+        return gen.con.cursor() if gen is not None else None
 
     def _has_table(self, name: str) -> bool:
-        cur = self.cursor()
-        if cur is None:
-            return False
-        return bool(cur.execute("SELECT count(*) FROM information_schema.tables WHERE "
-                                "table_name = ?", [name]).fetchone()[0])
+        gen = self._generation()
+        return gen is not None and gen.has_table(name)
 
     def registry(self) -> AreaRegistry:
-        self._ensure()
-        if self._registry is None:
-            if self._has_table("areas") and self.cursor().execute(
-                    "SELECT count(*) FROM areas").fetchone()[0]:
-                self._registry = AreaRegistry.from_warehouse(self.cursor())
-            else:
-                self._registry = AreaRegistry.builtin()
-        return self._registry
+        gen = self._generation()
+        return gen.registry() if gen is not None else AreaRegistry.builtin()
 
     def reader(self) -> ProfileReader | None:
-        self._ensure()
-        if self._reader is None and self._has_table("observations"):
-            self._reader = ProfileReader(self._con, self.registry(), self.catalogue)
-        return self._reader
+        gen = self._generation()
+        return gen.reader() if gen is not None else None
+
+    def provenance(self) -> dict[str, dict]:
+        """See :func:`updated_by_indicator`; cached for the snapshot being served."""
+        gen = self._generation()
+        return gen.provenance() if gen is not None else {}
 
     def population(self) -> dict[str, int]:
         """Population on 31 Dec of the latest year per kommun in the region (demo data)."""
@@ -94,9 +228,10 @@ class AppState:
         return dict(rows)
 
     def describe(self) -> dict:
-        cur = self.cursor()
-        if cur is None:
+        gen = self._generation()
+        if gen is None:
             return {"path": str(self.path), "exists": False}
-        version = cur.execute("SELECT max(version) FROM schema_version").fetchone()[0] \
-            if self._has_table("schema_version") else 0
-        return {"path": str(self.path), "exists": True, "schema": version}
+        version = gen.con.cursor().execute("SELECT max(version) FROM schema_version").fetchone()[0] \
+            if gen.has_table("schema_version") else 0
+        return {"path": str(gen.path), "exists": True, "schema": version,
+                "published": gen.path == self.settings.published}

@@ -8,7 +8,9 @@ Excel or Parquet, ready for Power BI or R.
 from __future__ import annotations
 
 import io
+import json
 from enum import StrEnum
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -18,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from jamlik import __version__
 from jamlik.model import AreaCodeError, AreaLevel
+from jamlik.model.catalogue import Indicator
 from jamlik.web._state import AppState
 
 router = APIRouter(prefix="")
@@ -216,3 +219,101 @@ def _xlsx(table: pa.Table) -> bytes:
 def _area_json(area) -> dict:
     return {"code": area.code, "level": area.level.value, "name": area.name,
             "parent_code": area.parent_code, "socio_type": area.socio_type}
+
+
+@router.get("/api/provenance", tags=["observations"],
+            summary="Proveniens: källa och laddning per observation / where each figure came from")
+def api_provenance(
+    request: Request,
+    indicator: str = Query(..., description="Indikator-id, t.ex. mortality_all_cause"),
+    area: str | None = Query(None, description="Områdeskod, t.ex. 0580"),
+    year: int | None = None,
+    breakdown: str | None = Query(None, description="total, sex, …"),
+    limit: int = Query(200, ge=1, le=5000),
+):
+    """Each observation → its load (``loads``: source, when, content hash) → for external
+    indicators the source load (``source_loads``: URL or file, query, retrieved_at) — and for
+    computed indicators the latest loads of the input tables."""
+    state = _state(request)
+    if indicator not in state.catalogue:
+        raise HTTPException(404, f"unknown indicator {indicator!r}")
+    if area is not None:
+        try:
+            state.registry().validate(area)
+        except AreaCodeError as exc:
+            raise HTTPException(404, str(exc)) from exc
+    if state.reader() is None:
+        raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
+    return provenance(state, state.catalogue[indicator], area=area, year=year,
+                      breakdown=breakdown, limit=limit)
+
+
+# -- provenance chain ------------------------------------------------------------------------
+#: Input tables per unit source (mirrors jamlik.engine.compute.SOURCE_TABLES).
+_INPUTS = {"population": ("person_years", "persons", "areas"),
+           "deaths": ("deaths", "person_years", "persons", "areas"),
+           "care_events": ("care_events", "person_years", "persons", "areas"),
+           "conditions": ("conditions", "person_years", "persons", "areas"),
+           "person_measures": ("person_measures", "person_years", "persons", "areas"),
+           "survey": ("survey", "national_survey", "areas")}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def input_tables(ind: Indicator) -> list[str]:
+    tables: set[str] = set()
+    for count in (ind.numerator, ind.denominator):
+        if count is not None:
+            tables.update(_INPUTS.get(count.source, ()))
+    if ind.national:
+        tables.add("national_survey" if ind.is_survey else "aggregate_counts")
+    return sorted(tables)
+
+
+def provenance(state, ind: Indicator, *, area: str | None, year: int | None,
+               breakdown: str | None, limit: int) -> dict:
+    cur = state.cursor()
+    has_sources = state._has_table("source_loads")
+    where, params = ["o.indicator_id = ?"], [ind.id]
+    for column, value in (("o.area_code", area), ("o.year", year), ("o.breakdown", breakdown)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    source_cols = ("s.source, s.kind, s.url, s.query, s.fetched_at, s.content_hash, s.periods, "
+                   "s.provenance" if has_sources else "NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                   "NULL")
+    join = ("LEFT JOIN source_loads s ON s.load_id = o.load_id AND s.status = 'loaded'"
+            if has_sources else "")
+    sql = (f"SELECT o.area_code, o.year, o.period, o.breakdown, o.group_value, o.value, "
+           f"o.method, o.computed_at, o.load_id, l.source, l.target, l.finished_at, "
+           f"l.content_hash, l.jamlik_version, {source_cols} FROM observations o "
+           f"LEFT JOIN loads l ON l.load_id = o.load_id {join} WHERE {' AND '.join(where)} "
+           f"ORDER BY o.area_code, o.year, o.breakdown, o.group_value LIMIT {int(limit)}")
+    rows = []
+    for r in cur.execute(sql, params).fetchall():
+        source = None
+        if r[14] is not None:
+            source = {"name": r[14], "kind": r[15], "url": r[16], "query": r[17],
+                      "fetched_at": _iso(r[18]), "content_hash": r[19],
+                      "periods": json.loads(r[20]) if r[20] else [],
+                      "payloads": json.loads(r[21]) if r[21] else []}
+        rows.append({
+            "area_code": r[0], "year": r[1], "period": r[2], "breakdown": r[3],
+            "group_value": r[4], "value": r[5], "method": r[6], "computed_at": _iso(r[7]),
+            "load": None if r[8] is None else {
+                "load_id": r[8], "source": r[9], "target": r[10], "finished_at": _iso(r[11]),
+                "content_hash": r[12], "jamlik_version": r[13]},
+            "source": source,
+        })
+    inputs = []
+    tables = input_tables(ind)
+    if tables:
+        inputs = [{"table": t, "load_id": i, "source": s, "finished_at": _iso(f),
+                   "content_hash": h} for t, i, s, f, h in cur.execute(
+            "SELECT target, load_id, source, finished_at, content_hash FROM loads WHERE target IN ("
+            + ", ".join("?" * len(tables)) + ") QUALIFY row_number() OVER "
+            "(PARTITION BY target ORDER BY load_id DESC) = 1 ORDER BY target", tables).fetchall()]
+    return {"indicator": ind.id, "source_text": {"sv": ind.source.sv, "en": ind.source.en},
+            "area": area, "year": year, "rows": rows, "inputs": inputs}

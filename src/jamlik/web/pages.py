@@ -145,6 +145,7 @@ def area_page(request: Request, code: str, comparator: str = "parent", level: st
     spine = charts.spine_chart(spine_rows) if spine_rows else None
     messages = key_messages(profile, lang) if profile else []
     return render(request, "area.html", area=area, profile=profile, comparator=comparator,
+                  provenance=state.provenance(),
                   level=level, messages=messages, sparklines=sparklines, spine=spine,
                   ancestors=list(reversed(registry.ancestors(code))),
                   children=registry.children(code)[:400],
@@ -239,6 +240,7 @@ def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
         breakdown_specs[breakdown] = (_spec_id(f"bd-{breakdown}", counter), charts.breakdown_bars(
             rows, x_title=unit, decimals=ind.decimals, total=total), rows)
     return render(request, "indicator.html", ind=ind, view=view, specs=specs,
+                  provenance=state.provenance().get(indicator_id, {}),
                   breakdown_specs=breakdown_specs, level=level, focus_area=registry[focus_area],
                   inequalities=_inequalities(state, indicator_id, focus_area, view.year))
 

@@ -1,0 +1,389 @@
+"""``jamlik refresh``: fetch declared sources, load what changed, recompute, publish a snapshot.
+
+One run, all or nothing:
+
+1. every source in ``sources.yaml`` is fetched and mapped to the tidy shape; its content hash
+   (the payloads' sha256 plus the source's declaration) and periods are compared with its last
+   successful load (``source_loads``), and an unchanged source is skipped;
+2. every changed source is validated (:func:`jamlik.sources.validate_mapped`) before anything
+   is written;
+3. the working warehouse is copied to a staging file beside it; each source's rows in
+   ``source_values`` are replaced in one :meth:`~jamlik.store.Warehouse.load_session` together
+   with its ``source_loads`` row, and only the affected indicators are republished
+   (:func:`jamlik.engine.external.publish_external`);
+4. the staging file is renamed over the working warehouse and a new read-only snapshot is
+   published (:func:`jamlik.store.snapshots.publish`).
+
+Any failure before step 4 removes the staging file: the working warehouse and the published
+snapshot stay exactly as they were, a ``failed`` row naming the source and the reason is
+recorded in the working warehouse (its own transaction), and :class:`RefreshError` says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import yaml
+
+from jamlik.engine.external import publish_external
+from jamlik.model.catalogue import Catalogue, load_catalogue
+from jamlik.model.errors import DataError, InputError, JamlikError
+from jamlik.sources import FileMapping, MappedTable, map_table, read_file, validate_mapped
+from jamlik.sources.provenance import canonical_json, sha256_hex
+from jamlik.store import Warehouse
+from jamlik.store.snapshots import _copy_synced, checkpoint, publish, writer_lock
+
+KINDS = ("file", "pxweb_v1", "pxweb_v2", "kolada")
+STEPS = ("fetched", "validated", "loaded", "computed", "before_publish")
+
+
+class RefreshError(JamlikError):
+    """A refresh stopped; nothing was published. Names the source and the reason."""
+
+    def __init__(self, source: str, reason: str):
+        self.source = source
+        self.reason = reason
+        super().__init__(f"refresh of source {source!r} failed, nothing was published: {reason}")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One declared source (an entry of ``sources.yaml``)."""
+
+    name: str
+    kind: str
+    indicators: tuple[str, ...]
+    mapping: FileMapping
+    path: Path | None = None
+    read: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, Any] = field(default_factory=dict)
+    validation: Mapping[str, Any] = field(default_factory=dict)
+    schedule: str | None = None
+
+    def declaration(self) -> str:
+        """Canonical text of what is asked for and how it is mapped (part of the hash)."""
+        return canonical_json({"kind": self.kind, "indicators": list(self.indicators),
+                               "mapping": repr(self.mapping), "read": dict(self.read),
+                               "query": dict(self.query), "validation": dict(self.validation),
+                               "path": self.path.name if self.path else None})
+
+
+@dataclass(frozen=True)
+class RefreshConfig:
+    """The declared list of sources; relative file paths are relative to the config file."""
+
+    sources: tuple[SourceSpec, ...]
+    path: Path | None = None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RefreshConfig:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError("config", str(path), "an existing sources.yaml")
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls.from_dict(data, base=path.parent, file=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, *, base: Path = Path("."), file: str = "sources.yaml"
+                  ) -> RefreshConfig:
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+            raise DataError("sources.yaml must have a list 'sources:'", file=file,
+                            column="sources")
+        specs = [_spec(entry, i + 1, base, file) for i, entry in enumerate(data["sources"])]
+        names = [s.name for s in specs]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise DataError("source names must be unique", file=file, row=i + 1,
+                                column="name", value=name)
+        return cls(tuple(specs), None if file == "sources.yaml" else Path(file))
+
+
+def _spec(entry: Any, row: int, base: Path, file: str) -> SourceSpec:
+    if not isinstance(entry, dict):
+        raise DataError("each source must be a mapping", file=file, row=row, value=entry)
+
+    def need(key: str) -> Any:
+        if entry.get(key) in (None, ""):
+            raise DataError("required key is missing", file=file, row=row, column=key)
+        return entry[key]
+
+    name, kind = str(need("name")), need("kind")
+    if kind not in KINDS:
+        raise DataError(f"must be one of {list(KINDS)}", file=file, row=row, column="kind",
+                        value=kind)
+    indicators = need("indicators")
+    indicators = (indicators,) if isinstance(indicators, str) else tuple(indicators)
+    mapping = dict(entry.get("mapping") or {})
+    if kind == "kolada":  # Kolada's data table already has area_code, period, sex and value
+        mapping = {"area": "area_code", "period": "period", "sex": "sex", "value": "value",
+                   "area_kind": "code", **mapping}
+    if not mapping:
+        raise DataError("required key is missing", file=file, row=row, column="mapping")
+    mapping.setdefault("indicator_id", indicators[0])
+    try:
+        fm = FileMapping.from_dict(mapping)
+    except JamlikError as exc:
+        raise DataError(f"invalid mapping: {exc}", file=file, row=row, column="mapping") from exc
+    path = None
+    if kind == "file":
+        path = Path(need("path"))
+        path = path if path.is_absolute() else base / path
+    query = {k: entry[k] for k in ("kpi", "municipality", "years", "gender", "table",
+                                   "selection", "base_url") if k in entry}
+    if kind == "kolada" and "kpi" not in query:
+        need("kpi")
+    if kind in ("pxweb_v1", "pxweb_v2"):
+        need("table"), need("selection")
+    return SourceSpec(name=name, kind=kind, indicators=indicators, mapping=fm, path=path,
+                      read=dict(entry.get("read") or {}), query=query,
+                      validation=dict(entry.get("validation") or {}),
+                      schedule=entry.get("schedule"))
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """What happened to one source: ``loaded``, ``unchanged`` or ``failed``."""
+
+    source: str
+    status: str
+    rows: int = 0
+    content_hash: str | None = None
+    periods: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    outcomes: tuple[SourceOutcome, ...]
+    recomputed: tuple[str, ...]
+    published: Path | None
+    seconds: float
+
+    @property
+    def changed(self) -> bool:
+        return any(o.status == "loaded" for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    spec: SourceSpec
+    mapped: MappedTable
+    content_hash: str
+    periods: tuple[str, ...]
+    provenance: tuple[dict, ...]
+
+
+# -- fetching ---------------------------------------------------------------------------------
+def _connector(spec: SourceSpec, connectors: Mapping[str, Any]):
+    if spec.kind in connectors:
+        return connectors[spec.kind]
+    from jamlik.sources import Kolada, PxWebV1, PxWebV2
+
+    cls = {"kolada": Kolada, "pxweb_v1": PxWebV1, "pxweb_v2": PxWebV2}[spec.kind]
+    return cls(spec.query["base_url"]) if "base_url" in spec.query else cls()
+
+
+def fetch_source(spec: SourceSpec, areas: Mapping[str, str],
+                 connectors: Mapping[str, Any] | None = None) -> _Fetched:
+    """Fetch one source and map it to the tidy shape (nothing is written)."""
+    connectors = connectors or {}
+    if spec.kind == "file":
+        table = read_file(spec.path, **spec.read)
+        payload_hashes = [table.provenance.content_hash]
+        provenance = (table.provenance.as_dict(),)
+        mapped = map_table(table, spec.mapping, areas, source=spec.name)
+    else:
+        con = _connector(spec, connectors)
+        q = spec.query
+        if spec.kind == "kolada":
+            result = con.data(q["kpi"], municipality=q.get("municipality"), years=q.get("years"),
+                              gender=q.get("gender"))
+        else:
+            result = con.fetch(q["table"], q["selection"])
+        payload_hashes = [p.content_hash for p in result.provenance]
+        provenance = tuple(p.as_dict() for p in result.provenance)
+        mapped = map_table(result, spec.mapping, areas, source=spec.name)
+    content_hash = sha256_hex("\n".join([*payload_hashes, spec.declaration()]).encode())
+    periods = tuple(sorted({p for p in mapped.table.column("period").to_pylist() if p}))
+    return _Fetched(spec, mapped, content_hash, periods, provenance)
+
+
+def _check(fetched: _Fetched, areas: Mapping[str, str], catalogue: Catalogue,
+           accept_warnings: bool, lang: str) -> None:
+    spec = fetched.spec
+    for ind in spec.indicators:
+        if ind not in catalogue or not catalogue[ind].is_external:
+            raise DataError("sources feed indicators with 'method: external' in the catalogue",
+                            file=spec.name, column="indicators", value=ind)
+    found = set(fetched.mapped.table.column("indicator_id").to_pylist())
+    if found - set(spec.indicators):
+        raise DataError("the data holds indicators the source does not declare", file=spec.name,
+                        column="indicator_id", value=sorted(found - set(spec.indicators))[0])
+    options = dict(spec.validation)
+    if "expected_periods" in options and isinstance(options["expected_periods"], list):
+        years = options["expected_periods"]
+        options["expected_periods"] = (tuple(int(y) for y in years) if len(years) == 2
+                                       and all(isinstance(y, int) for y in years)
+                                       else {str(y) for y in years})
+    report = validate_mapped(fetched.mapped, areas, **options)
+    if not report.passes(accept_warnings):
+        raise DataError(report.render(lang, limit=5), file=spec.name)
+
+
+# -- bookkeeping ------------------------------------------------------------------------------
+def _last_loads(wh: Warehouse) -> dict[str, tuple[str, str]]:
+    rows = wh.con.execute(
+        "SELECT source, content_hash, periods FROM source_loads WHERE status = 'loaded' "
+        "QUALIFY row_number() OVER (PARTITION BY source ORDER BY fetched_at DESC) = 1").fetchall()
+    return {s: (h, p) for s, h, p in rows}
+
+
+def _areas(wh: Warehouse) -> dict[str, str]:
+    rows = wh.con.execute("SELECT code, name FROM areas").fetchall()
+    if rows:
+        return dict(rows)
+    from jamlik.geo import AreaRegistry
+
+    table = AreaRegistry.builtin().table
+    return dict(zip(table.column("code").to_pylist(), table.column("name").to_pylist(),
+                    strict=True))
+
+
+def _source_row(spec: SourceSpec, status: str, *, content_hash=None, periods=(), rows=None,
+                load_id=None, message=None, provenance=()) -> list:
+    first = provenance[0] if provenance else {}
+    url = first.get("url") or (str(spec.path) if spec.path else None)
+    query = first.get("query") or (canonical_json(dict(spec.query)) if spec.query else None)
+    return [spec.name, spec.kind, status, content_hash, json.dumps(list(periods)), rows, load_id,
+            _now(), message, url, query, ",".join(spec.indicators),
+            json.dumps(list(provenance), ensure_ascii=False)]
+
+
+_INSERT = "INSERT INTO source_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _record_failure(db_path: Path, spec: SourceSpec, reason: str) -> None:
+    """Record a failed attempt in the working warehouse, in its own transaction."""
+    with contextlib.suppress(Exception), Warehouse(db_path) as wh, wh.transaction():
+        wh.con.execute(_INSERT, _source_row(spec, "failed", message=reason[:4000]))
+
+
+def _load(wh: Warehouse, fetched: _Fetched) -> int:
+    spec = fetched.spec
+    table = fetched.mapped.table
+    n = table.num_rows
+    table = table.append_column("source", pa.array([spec.name] * n, pa.string())) \
+        .append_column("content_hash", pa.array([fetched.content_hash] * n, pa.string()))
+    with wh.load_session(f"jamlik refresh {spec.name}") as load:
+        wh.con.execute("DELETE FROM source_values WHERE source = ?", [spec.name])
+        load.put("source_values", table, content_hash=fetched.content_hash,
+                 row_numbers=table.column("source_row").to_numpy(zero_copy_only=False))
+        load_id = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = "
+                                 "'source_values'").fetchone()[0]
+        wh.con.execute("UPDATE source_values SET load_id = ? WHERE source = ?",
+                       [load_id, spec.name])
+        wh.con.execute(_INSERT, _source_row(spec, "loaded", content_hash=fetched.content_hash,
+                                            periods=fetched.periods, rows=n, load_id=load_id,
+                                            provenance=fetched.provenance))
+    return n
+
+
+# -- the run ----------------------------------------------------------------------------------
+def refresh(config: RefreshConfig | str | Path, *, db_path: str | Path,
+            published_path: str | Path | None = None, accept_warnings: bool = False,
+            force: bool = False, connectors: Mapping[str, Any] | None = None,
+            catalogue: Catalogue | None = None, lang: str = "en",
+            on_step: Callable[[str, str], None] | None = None) -> RefreshReport:
+    """Run the declared sources against the working warehouse ``db_path`` and publish.
+
+    ``published_path=None`` skips publishing (the working warehouse is still updated
+    atomically). ``connectors`` maps a kind (``kolada``, ``pxweb_v1``, ``pxweb_v2``) to a
+    connector object, e.g. one on an ``httpx.MockTransport`` in tests. ``on_step(step, source)``
+    is called after each step of :data:`STEPS` (progress, and failure injection in tests).
+    """
+    started = time.perf_counter()
+    cfg = config if isinstance(config, RefreshConfig) else RefreshConfig.from_yaml(config)
+    cat = catalogue or load_catalogue(include_external=True)
+    step = on_step or (lambda name, source: None)
+    db_path = Path(db_path)
+    with writer_lock(db_path):
+        with Warehouse(db_path) as wh:
+            wh.migrate()
+            areas = _areas(wh)
+            last = _last_loads(wh)
+        fetched, outcomes = [], []
+        for spec in cfg.sources:
+            current = spec
+            try:
+                got = fetch_source(spec, areas, connectors)
+                step("fetched", spec.name)
+                previous = last.get(spec.name)
+                if not force and previous == (got.content_hash, json.dumps(list(got.periods))):
+                    outcomes.append(SourceOutcome(spec.name, "unchanged", got.mapped.table.num_rows,
+                                                  got.content_hash, got.periods, spec.indicators))
+                    continue
+                _check(got, areas, cat, accept_warnings, lang)
+                step("validated", spec.name)
+                fetched.append(got)
+            except Exception as exc:
+                _record_failure(db_path, current, _reason(exc))
+                raise RefreshError(current.name, _reason(exc)) from exc
+        if not fetched:
+            published = None
+            if published_path is not None and not Path(published_path).exists():
+                published = publish(db_path, published_path).path
+            return RefreshReport(tuple(outcomes), (), published, time.perf_counter() - started)
+        affected = tuple(dict.fromkeys(i for f in fetched for i in f.spec.indicators))
+        staging = None
+        current_name = fetched[0].spec.name
+        try:
+            checkpoint(db_path)
+            staging = _copy_synced(db_path, db_path.parent, f".{db_path.name}.refresh-")
+            with Warehouse(staging) as wh:
+                for got in fetched:
+                    current_name = got.spec.name
+                    rows = _load(wh, got)
+                    step("loaded", got.spec.name)
+                    outcomes.append(SourceOutcome(got.spec.name, "loaded", rows,
+                                                  got.content_hash, got.periods,
+                                                  got.spec.indicators))
+                current_name = ", ".join(f.spec.name for f in fetched)
+                publish_external(wh, indicators=affected, catalogue=cat)
+                step("computed", current_name)
+                wh.con.execute("CHECKPOINT")
+            step("before_publish", current_name)
+            with open(staging, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(staging, db_path)
+            staging = None
+        except Exception as exc:
+            spec = next((f.spec for f in fetched if f.spec.name == current_name), fetched[0].spec)
+            _record_failure(db_path, spec, _reason(exc))
+            raise RefreshError(current_name, _reason(exc)) from exc
+        finally:
+            if staging is not None:
+                for leftover in (staging, Path(str(staging) + ".wal")):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(leftover)
+        published = None
+        if published_path is not None:
+            published = publish(db_path, published_path, already_checkpointed=True).path
+    return RefreshReport(tuple(outcomes), affected, published, time.perf_counter() - started)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
