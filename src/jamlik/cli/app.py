@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from jamlik.cli._options import DbOption, LangOption
 from jamlik.cli._progress import console, progress_bar
 from jamlik.model import JamlikError, Settings, t
 
@@ -23,12 +24,6 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(db_app, name="db")
 app.add_typer(areas_app, name="areas")
 
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="Databasfil / warehouse file (default: $JAMLIK_DB or data/jamlik.duckdb).",
-    show_default=False)]
-LangOption = Annotated[str | None, typer.Option(
-    "--lang", help="Språk / language: sv or en (default: $JAMLIK_LANG or sv).",
-    show_default=False)]
 
 
 def _settings(db: Path | None, lang: str | None = None) -> Settings:

@@ -6,11 +6,11 @@ The lead registers it on the application with ``register(app)``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from jamlik.cli._options import DbOption, IndicatorOption
 from jamlik.cli._progress import console, progress_bar
 
 
@@ -19,12 +19,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("compute")
     def compute_command(
-        db: Annotated[Path | None, typer.Option(
-            "--db", help="Databasfil / warehouse file (default: $JAMLIK_DB or data/jamlik.duckdb).",
-            show_default=False)] = None,
-        indicator: Annotated[list[str] | None, typer.Option(
-            "--indicator", help="Bara dessa indikatorer / only these indicator ids.",
-            show_default=False)] = None,
+        db: DbOption = None,
+        indicator: IndicatorOption = None,
         force: Annotated[bool, typer.Option(
             "--force", help="Räkna om allt / recompute even unchanged indicators.")] = False,
         equity: Annotated[bool, typer.Option(

@@ -5,11 +5,9 @@ The lead registers it on the application with ``register(app)``.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
+from jamlik.cli._options import DbOption, IndicatorOption
 from jamlik.cli._progress import console, progress_bar
 
 
@@ -18,12 +16,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("equity")
     def equity_command(
-        db: Annotated[Path | None, typer.Option(
-            "--db", help="Databasfil / warehouse file (default: $JAMLIK_DB or data/jamlik.duckdb).",
-            show_default=False)] = None,
-        indicator: Annotated[list[str] | None, typer.Option(
-            "--indicator", help="Bara dessa indikatorer / only these indicator ids.",
-            show_default=False)] = None,
+        db: DbOption = None,
+        indicator: IndicatorOption = None,
     ) -> None:
         """Ojämlikhetsmått, gap och livslängdsgap / inequality measures, gaps, LE decomposition."""
         from jamlik.engine.equity_steps import run_equity

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from jamlik.cli._options import DbOption, LangOption
 from jamlik.cli._progress import console, progress_bar
 from jamlik.model import Settings, t
 
@@ -38,12 +39,6 @@ class Comparator(StrEnum):
     peers = "peers"
 
 
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="Databasfil / warehouse file (default: $JAMLIK_DB or data/jamlik.duckdb).",
-    show_default=False)]
-LangOption = Annotated[str | None, typer.Option(
-    "--lang", help="Språk / language: sv or en (default: $JAMLIK_LANG or sv).",
-    show_default=False)]
 AudienceOption = Annotated[Audience, typer.Option(
     "--audience", help="Målgrupp / audience: beslutsfattare (2 sidor / 2 pages) or analytiker.")]
 FormatOption = Annotated[Format, typer.Option("--format", help="pdf or html.")]

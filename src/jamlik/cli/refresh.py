@@ -10,11 +10,9 @@ from typing import Annotated
 
 import typer
 
+from jamlik.cli._options import DbOption
 from jamlik.cli._progress import console
 
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="Databasfil / warehouse file (default: $JAMLIK_DB or data/jamlik.duckdb).",
-    show_default=False)]
 PublishedOption = Annotated[Path | None, typer.Option(
     "--published", help="Publicerad ögonblicksbild / published snapshot (default: "
                         "$JAMLIK_PUBLISHED or published/<db name> beside the warehouse).",

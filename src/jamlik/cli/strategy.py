@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from jamlik.cli._options import DbOption
 from jamlik.cli._progress import console
 from jamlik.model import JamlikError, Settings, t
 
@@ -24,9 +25,6 @@ strategy_app = typer.Typer(no_args_is_help=True,
 users_app = typer.Typer(no_args_is_help=True, help="Användare och roller / users and roles.")
 strategy_app.add_typer(users_app, name="users")
 
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="Databasfil / warehouse file (default: $JAMLIK_DB or data/jamlik.duckdb).",
-    show_default=False)]
 UserOption = Annotated[str, typer.Option(
     "--user", "-u", help="Ändra som / act as this user (password: prompt or $JAMLIK_PASSWORD).")]
 
