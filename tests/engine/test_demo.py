@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import polars as pl
 import pytest
 
 from jamlik.model.catalogue import load_catalogue
 from jamlik.store import Warehouse
+
+from .test_equity_demo import truth_cells, truth_dsr
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +50,37 @@ def test_income_gradient_in_all_cause_mortality(demo_obs):
     q = dict(q.iter_rows())
     ratio = q["1"] / q["5"]
     assert 0.85 * true_ratio <= ratio <= 1.35 * true_ratio
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the generator's MI-related deaths (demo/_events.py mi_outcomes moves death days earlier, "
+    "MI incidence has an income gradient) are not in the truth's rate formula: the observed "
+    "DSRs of Q1–Q2 run 3–4 % above it; measured coverage 37/45 = 0.82"))
+def test_all_cause_dsr_ci_covers_the_truth(demo_dsr_coverage):
+    """Län 05, each year 2016–2024 × income quintile (45 cases; 2015 has no income-quintile
+    deaths because deaths take the attributes of the previous year's register row): the
+    expected all-cause DSR from the demo truth's rate formula (``truth_cells``/``truth_dsr`` in
+    test_equity_demo.py, ESP 2013 as the indicator) lies inside the engine's 95 % CI.
+    If the CIs were exact, the number covered would be Binomial(45, 0.95): P(coverage < 0.84,
+    i.e. ≤ 37 of 45) = 0.16 % (≤ 41 of 50: 0.08 %), so 0.84 is a lower bound at about the
+    0.1 % level. Coverage with the 31 December population as denominator: 26/45 = 0.58; with
+    the mean population (31 Dec + ½ deaths): 37/45 = 0.82."""
+    inside, n = demo_dsr_coverage
+    print(f"\nall-cause DSR 95 % CI coverage of the truth: {inside}/{n} = {inside / n:.2f}")
+    assert n == 45
+    assert inside / n >= 0.84
+
+
+@pytest.fixture(scope="module")
+def demo_dsr_coverage(demo_db_computed):
+    with Warehouse(demo_db_computed, read_only=True) as wh:
+        cells = truth_cells(wh, first_year=2016)
+        obs = pl.from_arrow(wh.con.execute(
+            "SELECT year, group_value, lower_95, upper_95 FROM observations WHERE "
+            "indicator_id = 'mortality_all_cause' AND area_code = '05' AND breakdown = "
+            "'income_quintile' AND year BETWEEN 2016 AND 2024").arrow())
+    expected = truth_dsr(cells, ["year", "income_quintile"])
+    e = np.array([expected[(y, int(q))] for y, q in zip(obs["year"], obs["group_value"],
+                                                          strict=True)])
+    covered = (obs["lower_95"].to_numpy() <= e) & (e <= obs["upper_95"].to_numpy())
+    return int(covered.sum()), obs.height

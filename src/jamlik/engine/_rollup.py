@@ -4,6 +4,10 @@ For one indicator the result has one row per ``(year, area_level, area_code, bre
 group_value, age_band)`` with ``numerator`` and ``denominator`` counts. The region's microdata give
 every level; ``aggregate_counts`` adds the other kommuner (and so the other län and the nation)
 for the breakdowns it carries.
+
+Person-time: rates, DSRs and life tables over the ``population`` source use the mean population,
+approximated as the 31 December population + ½ × all-cause deaths of the same cell
+(:func:`person_time`); proportions and counts keep the people counted on 31 December.
 """
 
 from __future__ import annotations
@@ -45,9 +49,23 @@ GROUPS = {
 }
 KEYS = ("year", "area_level", "area_code", "breakdown", "group_value", "_band")
 
+#: Methods whose ``population`` denominator is person-time at risk, not people on 31 December.
+PERSON_TIME_METHODS = ("rate", "dsr", "life_expectancy")
+#: All-cause deaths: half of them are added to the 31 December population (:func:`person_time`).
+ALL_DEATHS = Count(source="deaths")
+PERSON_TIME_NOTE = "denominator: mean population approximated as 31 Dec population + ½ deaths"
+
 _BAND_START = {b: (0 if b == "0" else int(b.split("-")[0].rstrip("+"))) for b in LE_BANDS}
 _BAND_END = {b: (0 if b == "0" else (None if b.endswith("+") else int(b.split("-")[1])))
              for b in LE_BANDS}
+
+
+def person_time(ind: Indicator) -> bool:
+    """True when the denominator is the population at risk during the year: 31 December
+    population + ½ × all-cause deaths of the same (year, area, group, band) cell — the mean
+    population when deaths fall evenly over the year and there is no migration."""
+    return (ind.denominator is not None and ind.denominator.source == "population"
+            and ind.method in PERSON_TIME_METHODS and not ind.is_survey)
 
 
 def uses_bands(ind: Indicator) -> bool:
@@ -115,7 +133,8 @@ class Cells:
         self._counts: dict[tuple, tuple[Count, Indicator]] = {}
         self._by_base: dict[tuple, list[tuple]] = {}
         for ind in indicators:
-            for count in (ind.numerator, ind.denominator):
+            for count in (ind.numerator, ind.denominator,
+                          ALL_DEATHS if person_time(ind) else None):
                 if count is not None:
                     self._register(count, ind)
         self._rest: pl.DataFrame | None = None
@@ -376,10 +395,13 @@ def rest_of_sweden(cells: Cells, ind: Indicator) -> pl.DataFrame | None:
         return None
     df = rest_levels(cells).filter(_level_filter(ind, levels),
                                    pl.col("breakdown").is_in(AGGREGATE_BREAKDOWNS))
+    den = _sum_columns(mapping["denominator"])
+    if person_time(ind):
+        den = den + 0.5 * pl.col("deaths")
     df = df.select(*KEYS,
                    numerator=_sum_columns(mapping["numerator"]) if "numerator" in mapping
                    else pl.lit(0.0),
-                   denominator=_sum_columns(mapping["denominator"]))
+                   denominator=den)
     if not uses_bands(ind):
         df = (df.group_by("year", "area_level", "area_code", "breakdown", "group_value")
               .agg(pl.col("numerator", "denominator").sum())
@@ -388,9 +410,13 @@ def rest_of_sweden(cells: Cells, ind: Indicator) -> pl.DataFrame | None:
 
 
 def rolled_up(cells: Cells, ind: Indicator) -> pl.DataFrame:
-    """The whole roll-up of one indicator: one row per KEYS with numerator and denominator."""
+    """The whole roll-up of one indicator: one row per KEYS with numerator and denominator
+    (for :func:`person_time` indicators the denominator is 31 Dec population + ½ deaths)."""
     keys = list(KEYS)
     den = cells.side(ind.denominator, ind)
+    if person_time(ind):
+        half = cells.side(ALL_DEATHS, ind).with_columns(pl.col("n") * 0.5)
+        den = pl.concat([den, half]).group_by(keys).agg(pl.col("n").sum())
     if ind.numerator is not None:
         num = cells.side(ind.numerator, ind)
         region = num.rename({"n": "numerator"}).join(
