@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,21 +12,32 @@ import pytest
 DEMO_SEED = 20240501
 
 
+def _build_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """``<shared tmp>/<name>/jamlik.duckdb``, built by the first xdist worker that gets here.
+
+    Other workers wait on a file lock and reuse the result; a ``.done`` marker records success.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    path = shared / name / "jamlik.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (path.parent / ".done").exists():
+            build(path)
+            (path.parent / ".done").touch()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """Path to a demo warehouse built once per test run (read-only use, please)."""
     from jamlik.cli._demo import build_demo_warehouse
 
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    path = shared / "demo" / "jamlik.duckdb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        build_demo_warehouse(path, seed=DEMO_SEED)
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    return path
+    return _build_once(tmp_path_factory, "demo",
+                       lambda path: build_demo_warehouse(path, seed=DEMO_SEED))
 
 
 @pytest.fixture(scope="session")
@@ -37,21 +49,13 @@ def demo_db_computed(demo_db, tmp_path_factory) -> Path:
     from jamlik.engine.equity_steps import run_equity
     from jamlik.store import Warehouse
 
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    path = shared / "demo_computed" / "jamlik.duckdb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (path.parent / ".done").exists():
-            shutil.copy(demo_db, path)
-            with Warehouse(path) as wh:
-                compute(wh)
-                run_equity(wh)
-            (path.parent / ".done").touch()
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    return path
+    def build(path: Path) -> None:
+        shutil.copy(demo_db, path)
+        with Warehouse(path) as wh:
+            compute(wh)
+            run_equity(wh)
+
+    return _build_once(tmp_path_factory, "demo_computed", build)
 
 
 @pytest.fixture(scope="session")

@@ -69,9 +69,8 @@ def api_indicator(request: Request, indicator_id: str):
     return _indicator_json(catalogue[indicator_id])
 
 
-def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,
-           year: int | None, breakdown: str | None, limit: int | None,
-           offset: int = 0) -> pa.Table:
+def _check_request(state: AppState, indicator: str | None, area: str | None) -> None:
+    """404 for an unknown indicator or area code, 503 before anything has been computed."""
     if indicator is not None and indicator not in state.catalogue:
         raise HTTPException(404, f"unknown indicator {indicator!r}")
     if area is not None:
@@ -79,8 +78,16 @@ def _query(state: AppState, indicator: str | None, area: str | None, level: Area
             state.registry().validate(area)
         except AreaCodeError as exc:
             raise HTTPException(404, str(exc)) from exc
+    if state.reader() is None:
+        raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
+
+
+def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,
+           year: int | None, breakdown: str | None, limit: int | None,
+           offset: int = 0) -> pa.Table:
+    _check_request(state, indicator, area)
     cur = state.cursor()
-    if cur is None or state.reader() is None:
+    if cur is None:
         raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
     where, params = [], []
     for column, value in (("indicator_id", indicator), ("area_code", area),
@@ -235,15 +242,7 @@ def api_provenance(
     indicators the source load (``source_loads``: URL or file, query, retrieved_at) — and for
     computed indicators the latest loads of the input tables."""
     state = _state(request)
-    if indicator not in state.catalogue:
-        raise HTTPException(404, f"unknown indicator {indicator!r}")
-    if area is not None:
-        try:
-            state.registry().validate(area)
-        except AreaCodeError as exc:
-            raise HTTPException(404, str(exc)) from exc
-    if state.reader() is None:
-        raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
+    _check_request(state, indicator, area)
     return provenance(state, state.catalogue[indicator], area=area, year=year,
                       breakdown=breakdown, limit=limit)
 
