@@ -116,25 +116,37 @@ def test_proportion_values_equal_stats(obs):
     np.testing.assert_allclose(rows["upper_998"].to_numpy(), est.intervals[0.998][1], rtol=1e-12)
 
 
-def test_dsr_equals_stats_dsr_on_hand_counted_bands(obs, small):
-    """Lan 05, 2021, all-cause mortality: bands counted with pandas (population at risk = 31 Dec
-    population + ½ deaths of the band), then stats.dsr (ESP 2013)."""
+@pytest.mark.parametrize("year", [2021, 2016])
+def test_dsr_equals_stats_dsr_on_hand_counted_bands(obs, small, year):
+    """Lan 05, all-cause mortality: bands counted with pandas, then stats.dsr (ESP 2013). The
+    population at risk is the mean population: ½ × the 31 Dec population of the year before (by
+    its age then) + ½ × that of the year. 2016 is the first register year: its 1 January
+    population is the 2016 people born before 2016, one year younger, plus the 2016 deaths of
+    people born before 2016 at their age on 1 January."""
     t = small[1]
     from jamlik.model.catalogue import LE_BANDS
 
     def band(age):
+        age = np.asarray(age)
         return np.select([age == 0, age < 5, age >= 90],
                          ["0", "1-4", "90+"], [f"{a // 5 * 5}-{a // 5 * 5 + 4}" for a in age])
 
-    py = t["person_years"][t["person_years"].year == 2021]
-    pop = pd.Series(band(py.age.to_numpy())).value_counts()
-    d = t["deaths"][t["deaths"].year == 2021]
-    dea = pd.Series(band(d.age.to_numpy())).value_counts()
-    x = np.array([dea.get(b, 0) for b in LE_BANDS], float)
-    # denominator: mean population approximated as 31 Dec population + ½ deaths (per band)
-    n = np.array([pop.get(b, 0) for b in LE_BANDS], float) + 0.5 * x
+    def counts(ages) -> np.ndarray:
+        c = pd.Series(band(ages)).value_counts() if len(ages) else pd.Series(dtype=float)
+        return np.array([c.get(b, 0) for b in LE_BANDS], float)
+
+    py = t["person_years"]
+    d = t["deaths"][t["deaths"].year == year]
+    end = py[py.year == year].age.to_numpy()
+    if year > py.year.min():
+        start = py[py.year == year - 1].age.to_numpy()
+    else:
+        born = d.merge(t["persons"][["person_id", "birth_year"]], on="person_id").birth_year
+        start = np.r_[end[end >= 1] - 1, (year - 1 - born[born < year]).to_numpy()]
+    x = counts(d.age.to_numpy())
+    n = 0.5 * counts(start) + 0.5 * counts(end)
     ref = stats.dsr(x, n, "esp2013", age_bands=list(LE_BANDS), confidence=(0.95, 0.998))
-    row = _row(obs, "mortality_all_cause", 2021, "lan", "05")
+    row = _row(obs, "mortality_all_cause", year, "lan", "05")
     assert row["value"] == pytest.approx(ref.value, rel=1e-9)
     assert row["lower_95"] == pytest.approx(ref.intervals[0.95][0], rel=1e-9)
     assert row["upper_998"] == pytest.approx(ref.intervals[0.998][1], rel=1e-9)

@@ -11,7 +11,7 @@ import pytest
 from jamlik.model.catalogue import load_catalogue
 from jamlik.store import Warehouse
 
-from .test_equity_demo import truth_cells, truth_dsr
+from ._truth import truth_cells, truth_dsr
 
 pytestmark = pytest.mark.slow
 
@@ -52,19 +52,16 @@ def test_income_gradient_in_all_cause_mortality(demo_obs):
     assert 0.85 * true_ratio <= ratio <= 1.35 * true_ratio
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the generator's MI-related deaths (demo/_events.py mi_outcomes moves death days earlier, "
-    "MI incidence has an income gradient) are not in the truth's rate formula: the observed "
-    "DSRs of Q1–Q2 run 3–4 % above it; measured coverage 37/45 = 0.82"))
 def test_all_cause_dsr_ci_covers_the_truth(demo_dsr_coverage):
     """Län 05, each year 2016–2024 × income quintile (45 cases; 2015 has no income-quintile
     deaths because deaths take the attributes of the previous year's register row): the
-    expected all-cause DSR from the demo truth's rate formula (``truth_cells``/``truth_dsr`` in
-    test_equity_demo.py, ESP 2013 as the indicator) lies inside the engine's 95 % CI.
-    If the CIs were exact, the number covered would be Binomial(45, 0.95): P(coverage < 0.84,
-    i.e. ≤ 37 of 45) = 0.16 % (≤ 41 of 50: 0.08 %), so 0.84 is a lower bound at about the
-    0.1 % level. Coverage with the 31 December population as denominator: 26/45 = 0.58; with
-    the mean population (31 Dec + ½ deaths): 37/45 = 0.82."""
+    expected all-cause DSR from the demo truth (background rate formula + the MI-related death
+    hazard, ``tests/engine/_truth.py``; ESP 2013 as the indicator) lies inside the engine's
+    95 % CI. If the CIs were exact, the number covered would be Binomial(45, 0.95):
+    P(≤ 37 of 45) = 0.16 %, so 0.84 is a lower bound at about the 0.1 % level.
+    Measured with seed 20240501: 43/45 = 0.96 with the mean population of the year as the
+    denominator (31 Dec population + ½ deaths instead: 32/45, because it counts the people who
+    turn 90 during the year as if they had been 90+ all year)."""
     inside, n = demo_dsr_coverage
     print(f"\nall-cause DSR 95 % CI coverage of the truth: {inside}/{n} = {inside / n:.2f}")
     assert n == 45

@@ -86,11 +86,42 @@ class Frames:
         j = py.join(pers, py.person_id == pers._pid)
         return self._with_socio(j.select("person_id", *COMMON[:-1]))
 
-    def _deaths(self) -> ir.Table:
+    def _mean_population(self) -> ir.Table:
+        """The mean population of each year (SCB's *medelfolkmängd*) as units of weight ½
+        (``_w``): the people on 31 December of the year before, with that day's age and
+        attributes (the population on 1 January), plus the people on 31 December of the year.
+
+        A person of attained age *a* thus gives half a year to completed age *a* − 1 and half to
+        *a*, as the person-time of a year does; those who die in the year are in the first half,
+        so no separate correction for deaths is needed. The first register year has no year
+        before: its 1 January population is rebuilt from the year itself — the people on
+        31 December born before the year (one year younger) and the year's deaths of people born
+        before it (at their age on 1 January), which is exact when nobody moves in or out.
+        """
+        end = self("population").drop("person_id")
+        py = self.table("person_years")
+        bounds = py.aggregate(first=py.year.min(), last=py.year.max()).to_pyarrow()
+        first, last = bounds["first"][0].as_py(), bounds["last"][0].as_py()
+        if first is None:
+            return end.mutate(_w=ibis.literal(0.5))
+        start = end.filter(end.year < last).mutate(year=end.year + 1)
+        rebuilt = end.filter((end.year == first) & (end.age >= 1)).mutate(age=end.age - 1)
+        d = self._death_units()
+        died = self._with_socio(
+            d.filter((d.year == first) & (d._birth_year < first))
+            .mutate(age=first - 1 - d._birth_year).select(*COMMON[:-1]))
+        schema = end.schema()
+        parts = [t.select(**{c: t[c].cast(schema[c]) for c in end.columns})
+                 for t in (end, start, rebuilt, died)]
+        return ibis.union(*parts, distinct=False).mutate(_w=ibis.literal(0.5))
+
+    def _death_units(self) -> ir.Table:
         d = self.table("deaths")
-        j = self._person_attributes(d, {"deso_code": d.deso_code, "kommun_code": d.kommun_code,
-                                        "sex": d.sex})
-        return self._with_socio(j.select(*COMMON[:-1], "cause_group"))
+        return self._person_attributes(d, {"deso_code": d.deso_code,
+                                           "kommun_code": d.kommun_code, "sex": d.sex})
+
+    def _deaths(self) -> ir.Table:
+        return self._with_socio(self._death_units().select(*COMMON[:-1], "cause_group"))
 
     def _care_events(self) -> ir.Table:
         e = self.table("care_events")

@@ -5,9 +5,12 @@ group_value, age_band)`` with ``numerator`` and ``denominator`` counts. The regi
 every level; ``aggregate_counts`` adds the other kommuner (and so the other län and the nation)
 for the breakdowns it carries.
 
-Person-time: rates, DSRs and life tables over the ``population`` source use the mean population,
-approximated as the 31 December population + ½ × all-cause deaths of the same cell
-(:func:`person_time`); proportions and counts keep the people counted on 31 December.
+Person-time: rates, DSRs and life tables over the ``population`` source use the mean population
+of the year (:func:`person_time`): in the region the average of the populations on 31 December of
+the year before and of the year, by age on each day (``mean_population`` in
+:mod:`jamlik.engine._frames`); in the rest of Sweden, whose ``aggregate_counts`` hold deaths in the
+same cells as the 31 December population, that population + ½ × the cell's deaths. Proportions and
+counts keep the people counted on 31 December.
 """
 
 from __future__ import annotations
@@ -51,9 +54,9 @@ KEYS = ("year", "area_level", "area_code", "breakdown", "group_value", "_band")
 
 #: Methods whose ``population`` denominator is person-time at risk, not people on 31 December.
 PERSON_TIME_METHODS = ("rate", "dsr", "life_expectancy")
-#: All-cause deaths: half of them are added to the 31 December population (:func:`person_time`).
-ALL_DEATHS = Count(source="deaths")
-PERSON_TIME_NOTE = "denominator: mean population approximated as 31 Dec population + ½ deaths"
+PERSON_TIME_NOTE = ("denominator: mean population (half the population on 31 Dec of the year "
+                    "before + half on 31 Dec of the year; aggregated data: 31 Dec population "
+                    "+ ½ deaths)")
 
 _BAND_START = {b: (0 if b == "0" else int(b.split("-")[0].rstrip("+"))) for b in LE_BANDS}
 _BAND_END = {b: (0 if b == "0" else (None if b.endswith("+") else int(b.split("-")[1])))
@@ -61,11 +64,18 @@ _BAND_END = {b: (0 if b == "0" else (None if b.endswith("+") else int(b.split("-
 
 
 def person_time(ind: Indicator) -> bool:
-    """True when the denominator is the population at risk during the year: 31 December
-    population + ½ × all-cause deaths of the same (year, area, group, band) cell — the mean
-    population when deaths fall evenly over the year and there is no migration."""
+    """True when the denominator is the population at risk during the year (the mean
+    population), not the people counted on 31 December."""
     return (ind.denominator is not None and ind.denominator.source == "population"
             and ind.method in PERSON_TIME_METHODS and not ind.is_survey)
+
+
+def region_denominator(ind: Indicator) -> Count | None:
+    """The count behind the region's denominator: ``mean_population`` (same filters) for
+    :func:`person_time` indicators, else the catalogue's denominator."""
+    if person_time(ind):
+        return Count(source="mean_population", where=ind.denominator.where)
+    return ind.denominator
 
 
 def uses_bands(ind: Indicator) -> bool:
@@ -133,8 +143,7 @@ class Cells:
         self._counts: dict[tuple, tuple[Count, Indicator]] = {}
         self._by_base: dict[tuple, list[tuple]] = {}
         for ind in indicators:
-            for count in (ind.numerator, ind.denominator,
-                          ALL_DEATHS if person_time(ind) else None):
+            for count in (ind.numerator, region_denominator(ind)):
                 if count is not None:
                     self._register(count, ind)
         self._rest: pl.DataFrame | None = None
@@ -163,9 +172,11 @@ class Cells:
             if ages is not None:
                 t = t.filter(_age_range(t.age, *ages))
             t = t.mutate(_band=band_index(t.age), _agegrp=age_group_index(t.age))
-            extra = [c for c in t.columns if c not in (*COMMON, "_band", "_agegrp", "person_id")]
+            extra = [c for c in t.columns
+                     if c not in (*COMMON, "_band", "_agegrp", "person_id", "_w")]
+            n = t._w.sum() if "_w" in t.columns else t.count()  # _w: units of weight ≠ 1
             self._bases[key] = self._temp(t.group_by(*COMMON[:1], *COMMON[2:], "_band",
-                                                     "_agegrp", *extra).agg(n=t.count()))
+                                                     "_agegrp", *extra).agg(n=n))
         return self._bases[key]
 
     def rollup(self, count: Count, ind: Indicator) -> pl.DataFrame:
@@ -411,12 +422,9 @@ def rest_of_sweden(cells: Cells, ind: Indicator) -> pl.DataFrame | None:
 
 def rolled_up(cells: Cells, ind: Indicator) -> pl.DataFrame:
     """The whole roll-up of one indicator: one row per KEYS with numerator and denominator
-    (for :func:`person_time` indicators the denominator is 31 Dec population + ½ deaths)."""
+    (for :func:`person_time` indicators the denominator is the mean population)."""
     keys = list(KEYS)
-    den = cells.side(ind.denominator, ind)
-    if person_time(ind):
-        half = cells.side(ALL_DEATHS, ind).with_columns(pl.col("n") * 0.5)
-        den = pl.concat([den, half]).group_by(keys).agg(pl.col("n").sum())
+    den = cells.side(region_denominator(ind), ind)
     if ind.numerator is not None:
         num = cells.side(ind.numerator, ind)
         region = num.rename({"n": "numerator"}).join(

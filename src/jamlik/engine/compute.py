@@ -22,7 +22,7 @@ from scipy.stats import norm
 from jamlik.engine import _publish
 from jamlik.engine._frames import Frames, _condition
 from jamlik.engine._methods import LEVELS, _finish, estimate
-from jamlik.engine._rollup import Cells, levels_of, rolled_up
+from jamlik.engine._rollup import Cells, levels_of, region_denominator, rolled_up
 from jamlik.engine._survey import DOMAIN, domain_estimates, survey_domains
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
 from jamlik.model.errors import InputError
@@ -34,6 +34,7 @@ COLUMNS = ["indicator_id", "year", "period", "area_level", "area_code", "breakdo
            "vs_nation_998", "judgement_nation", "trend", "trend_reason", "suppressed",
            "suppression_reason", "smoothed_value", "note", "computed_at"]
 SOURCE_TABLES = {"population": ("person_years", "persons", "areas"),
+                 "mean_population": ("person_years", "persons", "deaths", "areas"),
                  "deaths": ("deaths", "person_years", "persons", "areas"),
                  "care_events": ("care_events", "person_years", "persons", "areas"),
                  "conditions": ("conditions", "person_years", "persons", "areas"),
@@ -67,7 +68,7 @@ def _parents(wh) -> pl.DataFrame:
 def fingerprint(wh, ind: Indicator) -> str:
     """Row counts and latest load of the indicator's input tables plus the definition's hash."""
     tables = set()
-    for count in (ind.numerator, ind.denominator):
+    for count in (ind.numerator, region_denominator(ind)):
         if count is not None:
             tables.update(SOURCE_TABLES[count.source])
     if ind.national:

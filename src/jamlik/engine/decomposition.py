@@ -1,8 +1,8 @@
 """Where the gap in life expectancy comes from: Arriaga decompositions (issue 4 §4).
 
-From the person-level tables (``person_years`` as the population on 31 December, ``deaths``
-with ``cause_group``) pooled over the latest ``years`` years, aggregated in SQL to the 20
-life-table bands × cause group, the engine decomposes, with :func:`jamlik.equity.arriaga`,
+From the person-level tables (the mean population of each year as the engine's rates use it,
+``deaths`` with ``cause_group``) pooled over the latest ``years`` years, aggregated to the 20
+life-table bands × cause group (the rest of Sweden: 31 December population + ½ deaths), the engine decomposes, with :func:`jamlik.equity.arriaga`,
 
 * within the region: income quintile 1 vs 5, education compulsory vs post-secondary ≥ 3 years,
   RegSO area type 1 vs 5 (population 1 = the disadvantaged group, population 2 = the
@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 import numpy as np
 import polars as pl
 
+from jamlik.engine._frames import Frames
+from jamlik.engine._rollup import band_index
 from jamlik.equity import AGE_BANDS, arriaga
 from jamlik.model.errors import InputError
 
@@ -89,13 +91,15 @@ def decomposition_rows(comparison: str, dimension: str, area_level: str, area_co
 
 
 def _cells(wh, first: int, last: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Population and deaths of the region by band × groups (× cause), aggregated in SQL."""
-    pop = pl.from_arrow(wh.con.execute(
-        f"SELECT {_BAND_SQL.format(a='p.age')} AS age_band, p.kommun_code, p.education, "
-        "CAST(p.income_quintile AS VARCHAR) AS income_quintile, "
-        "CAST(a.socio_type AS VARCHAR) AS socio_type, count(*)::DOUBLE AS n "
-        "FROM person_years p LEFT JOIN areas a ON a.code = p.deso_code "
-        "WHERE p.year BETWEEN ? AND ? GROUP BY ALL", [first, last]).arrow())
+    """Mean population and deaths of the region by band × groups (× cause)."""
+    t = Frames(wh.ibis())("mean_population")
+    t = t.filter(t.year.between(first, last))
+    pop = pl.from_arrow(t.group_by(
+        _band=band_index(t.age), kommun_code=t.kommun_code, education=t.education,
+        income_quintile=t.income_quintile.cast("string"),
+        socio_type=t.socio_type.cast("string")).agg(n=t._w.sum().cast("float64")).to_pyarrow())
+    pop = pop.with_columns(age_band=pl.col("_band").replace_strict(
+        dict(enumerate(AGE_BANDS)), return_dtype=pl.Utf8)).drop("_band")
     deaths = pl.from_arrow(wh.con.execute(
         f"SELECT {_BAND_SQL.format(a='d.age')} AS age_band, d.kommun_code, p.education, "
         "CAST(p.income_quintile AS VARCHAR) AS income_quintile, "
@@ -110,7 +114,8 @@ def _cells(wh, first: int, last: int) -> tuple[pl.DataFrame, pl.DataFrame]:
 def _rest_of_sweden(wh, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
     sums = ", ".join(f"sum(deaths_{c})::DOUBLE" for c in CAUSES)
     rows = wh.con.execute(
-        f"SELECT age_band, sum(population)::DOUBLE, {sums} FROM aggregate_counts "
+        f"SELECT age_band, sum(population + 0.5 * deaths)::DOUBLE, {sums} "
+        "FROM aggregate_counts "
         "WHERE year BETWEEN ? AND ? GROUP BY age_band", [first, last]).fetchall()
     pop, deaths = np.zeros(len(AGE_BANDS)), np.zeros((len(AGE_BANDS), len(CAUSES)))
     for band, n, *d in rows:
