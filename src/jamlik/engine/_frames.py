@@ -30,6 +30,7 @@ class Frames:
         self._b = backend
         self.backend = backend
         self._memo: dict[str, ir.Table] = {}
+        self._years: tuple[int | None, int | None] | None = None
 
     def table(self, name: str) -> ir.Table:
         return self._b.table(name)
@@ -99,21 +100,39 @@ class Frames:
         before it (at their age on 1 January), which is exact when nobody moves in or out.
         """
         end = self("population").drop("person_id")
-        py = self.table("person_years")
-        bounds = py.aggregate(first=py.year.min(), last=py.year.max()).to_pyarrow()
-        first, last = bounds["first"][0].as_py(), bounds["last"][0].as_py()
+        first, last = self.register_years()
         if first is None:
             return end.mutate(_w=ibis.literal(0.5))
         start = end.filter(end.year < last).mutate(year=end.year + 1)
+        schema = end.schema()
+        parts = [t.select(**{c: t[c].cast(schema[c]) for c in end.columns})
+                 for t in (end, start, self("first_year_start"))]
+        return ibis.union(*parts, distinct=False).mutate(_w=ibis.literal(0.5))
+
+    def register_years(self) -> tuple[int | None, int | None]:
+        """First and last year of ``person_years`` (None, None when it is empty)."""
+        if self._years is None:
+            py = self.table("person_years")
+            b = py.aggregate(first=py.year.min(), last=py.year.max()).to_pyarrow()
+            self._years = (b["first"][0].as_py(), b["last"][0].as_py())
+        return self._years
+
+    def _first_year_start(self) -> ir.Table:
+        """The 1 January population of the first register year, rebuilt from that year: the
+        people on 31 December born before the year (one year younger) and the year's deaths of
+        people born before it (at their age on 1 January); population columns (no ``_w``)."""
+        first, _ = self.register_years()
+        end = self("population").drop("person_id")
+        if first is None:
+            return end
         rebuilt = end.filter((end.year == first) & (end.age >= 1)).mutate(age=end.age - 1)
         d = self._death_units()
         died = self._with_socio(
             d.filter((d.year == first) & (d._birth_year < first))
             .mutate(age=first - 1 - d._birth_year).select(*COMMON[:-1]))
         schema = end.schema()
-        parts = [t.select(**{c: t[c].cast(schema[c]) for c in end.columns})
-                 for t in (end, start, rebuilt, died)]
-        return ibis.union(*parts, distinct=False).mutate(_w=ibis.literal(0.5))
+        return ibis.union(*[t.select(**{c: t[c].cast(schema[c]) for c in end.columns})
+                            for t in (rebuilt, died)], distinct=False)
 
     def _death_units(self) -> ir.Table:
         d = self.table("deaths")

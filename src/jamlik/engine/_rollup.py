@@ -78,6 +78,12 @@ def region_denominator(ind: Indicator) -> Count | None:
     return ind.denominator
 
 
+def _mean_parts(count: Count) -> tuple[Count, Count]:
+    """The population on 31 December and the rebuilt first 1 January behind a mean count."""
+    return (Count(source="population", where=count.where),
+            Count(source="first_year_start", where=count.where))
+
+
 def uses_bands(ind: Indicator) -> bool:
     return ind.method in ("dsr", "life_expectancy")
 
@@ -154,6 +160,10 @@ class Cells:
         self._temps: list[str] = []
 
     def _register(self, count: Count, ind: Indicator, *, everything: bool = False) -> None:
+        if count.source == "mean_population":  # rolled up from its parts (_mean_rollup)
+            for part in _mean_parts(count):
+                self._register(part, ind, everything=everything)
+            return
         key = count_key(count, ind)
         need = self._needed.setdefault(key, {})
         for lv in (LEVEL_BREAKDOWNS if everything else levels_of(ind)):
@@ -172,11 +182,9 @@ class Cells:
             if ages is not None:
                 t = t.filter(_age_range(t.age, *ages))
             t = t.mutate(_band=band_index(t.age), _agegrp=age_group_index(t.age))
-            extra = [c for c in t.columns
-                     if c not in (*COMMON, "_band", "_agegrp", "person_id", "_w")]
-            n = t._w.sum() if "_w" in t.columns else t.count()  # _w: units of weight ≠ 1
+            extra = [c for c in t.columns if c not in (*COMMON, "_band", "_agegrp", "person_id")]
             self._bases[key] = self._temp(t.group_by(*COMMON[:1], *COMMON[2:], "_band",
-                                                     "_agegrp", *extra).agg(n=n))
+                                                     "_agegrp", *extra).agg(n=t.count()))
         return self._bases[key]
 
     def rollup(self, count: Count, ind: Indicator) -> pl.DataFrame:
@@ -184,11 +192,30 @@ class Cells:
         ``KEYS`` + ``n`` (only groups with units), computed once per run with the other counts
         of its base."""
         key = count_key(count, ind)
+        if key not in self._rollups and count.source == "mean_population":
+            self._rollups[key] = self._mean_rollup(count, ind)
         if key not in self._rollups:
             if key not in self._counts:  # not announced to the constructor: roll up everything
                 self._register(count, ind, everything=True)
             self._roll_base(key[0], key[2])
         return self._rollups[key]
+
+    def _mean_rollup(self, count: Count, ind: Indicator) -> pl.DataFrame:
+        """A ``mean_population`` count (:meth:`Frames._mean_population`) from the roll-ups of
+        its parts: ½ × each year's population + ½ × the year before's population moved to the
+        year (by its areas, groups and bands of that day) + ½ × the rebuilt 1 January population
+        of the first register year. Sums are linear, so this equals rolling up the half-weighted
+        units, without a second pass over the person-years."""
+        end, start = _mean_parts(count)
+        last = self.frames.register_years()[1]
+        pop = self.rollup(end, ind)
+        parts = [pop]
+        if last is not None:
+            parts += [pop.filter(pl.col("year") < last).with_columns(pl.col("year") + 1),
+                      self.rollup(start, ind)]
+        schema = pop.select(*KEYS, "n").schema
+        return (pl.concat([p.select(*KEYS, "n").cast(schema) for p in parts])
+                .group_by(KEYS).agg(pl.col("n").sum() * 0.5))
 
     def _roll_base(self, source: str, ages: tuple | None) -> None:
         keys = self._by_base[(source, ages)]
