@@ -85,6 +85,11 @@ def build_tables(seed: int = 7, n: int = 4000) -> dict[str, pd.DataFrame]:
     # the mover's MI the year he moved and died (admission 20 May, death 1 June: 12 days)
     events.loc[len(events)] = ["E_MOVER", MOVER, date(2020, 5, 20), date(2020, 5, 25), 2020,
                                "US", "mi", "I21.9", None, True, True, True, True]
+    # a first-year MI of somebody who died 12 days later: no register row of 2015 or 2016
+    first = deaths[deaths.year == YEARS.start].iloc[0]
+    events.loc[len(events)] = ["E_FIRST", first.person_id, date(YEARS.start, 5, 20),
+                               date(YEARS.start, 5, 25), YEARS.start, "US", "mi", "I21.9", None,
+                               True, True, True, True]
     diab = persons.sample(frac=0.08, random_state=seed + 1)
     conditions = pd.DataFrame({"person_id": diab.person_id.to_numpy(), "condition": "diabetes",
                                "onset_year": diab.birth_year.to_numpy() + 50})

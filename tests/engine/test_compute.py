@@ -81,6 +81,46 @@ def test_died_within_28_days_counts_the_mover(obs, small):
         assert row["denominator"] == len(ev)
 
 
+def test_first_year_events_of_the_dead_are_placed_by_the_deaths_register(obs, small):
+    """An MI in the first register year of a person who died that year (no register row of
+    the year before or of the year) is counted where the deaths register puts the person."""
+    t = small[1]
+    ev = t["care_events"][(t["care_events"].condition == "mi")
+                          & (t["care_events"].year == _small.YEARS.start)]
+    assert "E_FIRST" in set(ev.event_id)
+    age = _small.YEARS.start - ev.merge(t["persons"], on="person_id").birth_year
+    row = _row(obs, "mi_incidence", _small.YEARS.start, "lan", "05")
+    assert not row["suppressed"]
+    assert row["numerator"] == (age >= 20).sum()
+
+
+def test_first_year_register_breakdowns_are_blank_not_biased(obs):
+    """In the first register year deaths have no education, income or vårdcentral: those cells
+    are blank with the reason (not a rate with every death missing); totals are computed."""
+    first = _small.YEARS.start
+    rows = obs.filter(pl.col("indicator_id") == "mortality_all_cause",
+                      pl.col("year") == first, pl.col("area_code") == "05")
+    q = rows.filter(pl.col("breakdown") == "income_quintile")
+    assert q.height == 5 and q["value"].is_null().all() and q["numerator"].is_null().all()
+    assert q["note"].str.contains("first register year").all()
+    assert rows.filter(pl.col("breakdown") == "total")["value"].is_not_null().all()
+    later = obs.filter(pl.col("indicator_id") == "mortality_all_cause",
+                       pl.col("year") == first + 1, pl.col("area_code") == "05",
+                       pl.col("breakdown") == "income_quintile")
+    assert later["numerator"].is_not_null().all() and (later["numerator"] > 0).all()
+    vc = obs.filter(pl.col("indicator_id") == "mortality_all_cause", pl.col("year") == first,
+                    pl.col("area_level") == "vardcentral")
+    assert vc.height > 0 and vc["value"].is_null().all()
+    # life expectancy pools five years: every window that includes the first year is blank
+    le = obs.filter(pl.col("indicator_id") == "life_expectancy_birth",
+                    pl.col("area_code") == "05", pl.col("breakdown") == "income_quintile")
+    assert le.height > 0
+    for r in le.iter_rows(named=True):
+        blanked = "first register year" in (r["note"] or "")
+        assert blanked == (r["year"] - 4 <= first), r["period"]
+        assert r["value"] is None or not blanked
+
+
 def test_rollup_kommun_sums_to_lan(obs):
     cat = load_catalogue()
     checked = 0

@@ -31,6 +31,7 @@ class Frames:
         self.backend = backend
         self._memo: dict[str, ir.Table] = {}
         self._years: tuple[int | None, int | None] | None = None
+        self._lans: tuple[str, ...] | None = None
 
     def table(self, name: str) -> ir.Table:
         return self._b.table(name)
@@ -50,8 +51,9 @@ class Frames:
         j = t.left_join(s, t.deso_code == s._deso)
         return j.select(*[c for c in j.columns if c != "_deso"])
 
-    def _person_attributes(self, events: ir.Table, own: Mapping[str, Any]) -> ir.Table:
-        """Attributes from person_years of year − 1, else the same year, else ``own``."""
+    def _person_attributes(self, events: ir.Table, own: Mapping[str, str]) -> ir.Table:
+        """Attributes from person_years of year − 1, else the same year, else ``own`` (the
+        events' own columns by attribute name)."""
         py = self.table("person_years")
         prev = py.select(_pid1=py.person_id, _y1=py.year + 1, _deso1=py.deso_code,
                          _kom1=py.kommun_code, _vc1=py.vardcentral_code, _edu1=py.education,
@@ -71,13 +73,16 @@ class Frames:
         def pick(c1, c0, fallback):
             return ibis.cases((hit1, c1), (hit0, c0), else_=fallback)
 
+        def mine(name: str, dtype: str):
+            return j[own[name]] if name in own else ibis.null(dtype)
+
         return j.mutate(
-            deso_code=pick(j._deso1, j._deso0, own.get("deso_code", ibis.null("string"))),
-            kommun_code=pick(j._kom1, j._kom0, own.get("kommun_code", ibis.null("string"))),
+            deso_code=pick(j._deso1, j._deso0, mine("deso_code", "string")),
+            kommun_code=pick(j._kom1, j._kom0, mine("kommun_code", "string")),
             vardcentral_code=pick(j._vc1, j._vc0, ibis.null("string")),
             education=pick(j._edu1, j._edu0, ibis.null("string")),
             income_quintile=pick(j._iq1, j._iq0, ibis.null("int8")),
-            sex=ibis.coalesce(j._sexp, own.get("sex", ibis.null("string"))),
+            sex=ibis.coalesce(j._sexp, mine("sex", "string")),
         )
 
     # -- the sources --------------------------------------------------------------------------
@@ -117,6 +122,14 @@ class Frames:
             self._years = (b["first"][0].as_py(), b["last"][0].as_py())
         return self._years
 
+    def region_lans(self) -> tuple[str, ...]:
+        """Län codes of the person-level registers (the region's microdata)."""
+        if self._lans is None:
+            py = self.table("person_years")
+            codes = py.select(lan=py.kommun_code.substr(0, 2)).distinct().to_pyarrow()
+            self._lans = tuple(sorted(c for c in codes["lan"].to_pylist() if c))
+        return self._lans
+
     def _first_year_start(self) -> ir.Table:
         """The 1 January population of the first register year, rebuilt from that year: the
         people on 31 December born before the year (one year younger) and the year's deaths of
@@ -136,15 +149,22 @@ class Frames:
 
     def _death_units(self) -> ir.Table:
         d = self.table("deaths")
-        return self._person_attributes(d, {"deso_code": d.deso_code,
-                                           "kommun_code": d.kommun_code, "sex": d.sex})
+        return self._person_attributes(d, {"deso_code": "deso_code",
+                                           "kommun_code": "kommun_code", "sex": "sex"})
 
     def _deaths(self) -> ir.Table:
         return self._with_socio(self._death_units().select(*COMMON[:-1], "cause_group"))
 
     def _care_events(self) -> ir.Table:
+        """Care events with the patient's register attributes of the year before (else of the
+        year); a patient with neither — who died in the first register year, or moved in and
+        died the same year — is placed by the residence the deaths register gives."""
         e = self.table("care_events")
-        j = self._person_attributes(e, {})
+        d = self.table("deaths")
+        died = d.select(_pidd=d.person_id, _yd=d.year, _deso_d=d.deso_code, _kom_d=d.kommun_code)
+        e = e.left_join(died, (e.person_id == died._pidd) & (e.year == died._yd)).select(
+            *e.columns, "_deso_d", "_kom_d")
+        j = self._person_attributes(e, {"deso_code": "_deso_d", "kommun_code": "_kom_d"})
         j = j.mutate(age=(j.year - j._birth_year).cast("int16"),
                      _days_to_death=j._death_date.delta(j.admission_date, unit="day"))
         j = j.filter(j.kommun_code.notnull())

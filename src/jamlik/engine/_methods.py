@@ -15,6 +15,13 @@ RESULT = [*SERIES, "period", "numerator", "denominator", "value", "lower_95", "u
           "lower_998", "upper_998", "method", "standard", "multiplier", "note"]
 MIN_DSR_COUNT = 10
 EDUCATION_NOTE = "education is known from age 25: the education breakdown covers ages 25+"
+#: Unit sources whose units take the register attributes of the year before (deaths, events).
+EVENT_SOURCES = ("deaths", "care_events")
+#: Breakdowns that only the person's register row gives.
+REGISTER_BREAKDOWNS = ("education", "income_quintile")
+FIRST_YEAR_NOTE = ("not computed: {year} is the first register year, so people who died in it "
+                   "have no register row of the year before (or of the year) to give their "
+                   "education, income or vårdcentral")
 
 
 def _finish(df: pl.DataFrame, ind: Indicator, method: str, standard: str | None) -> pl.DataFrame:
@@ -171,6 +178,33 @@ def life_expectancy(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
                                 "upper_95", "lower_998", "upper_998", "note"), missing],
                     how="diagonal_relaxed")
     return _finish(out, ind, "chiang_ii_silcocks", None)
+
+
+def blank_first_year(df: pl.DataFrame, ind: Indicator, first_year: int | None,
+                     region_lans: tuple[str, ...]) -> pl.DataFrame:
+    """Blank the cells the first register year cannot give, instead of publishing them biased.
+
+    Deaths and care events take education, income quintile and vårdcentral from the person's
+    register row of the year before, else of the year. In the first register year the people
+    who died have neither, so those breakdowns (and the vårdcentral level) would miss every
+    death of that year — and every event of the people who died. Affected: those rows of the
+    region's areas and the nation (which includes the region) whose period includes the first
+    year; the rest of Sweden's own rows (from ``aggregate_counts``) are not.
+    """
+    if first_year is None or ind.numerator is None or ind.numerator.source not in EVENT_SOURCES:
+        return df
+    span = ind.period_years - 1 if ind.method == "life_expectancy" else 0
+    region = (pl.col("area_level").is_in(["nation", "vardcentral", "regso", "deso"])
+              | pl.col("area_code").str.slice(0, 2).is_in(list(region_lans)))
+    hit = ((pl.col("year") - span <= first_year) & region
+           & (pl.col("breakdown").is_in(REGISTER_BREAKDOWNS)
+              | (pl.col("area_level") == "vardcentral")))
+    blank = ("numerator", "value", "lower_95", "upper_95", "lower_998", "upper_998")
+    return df.with_columns(
+        *[pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in blank],
+        note=pl.when(hit).then(pl.concat_str(
+            [pl.lit(FIRST_YEAR_NOTE.format(year=first_year)), pl.col("note")],
+            separator="; ", ignore_nulls=True)).otherwise(pl.col("note")))
 
 
 def estimate(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:

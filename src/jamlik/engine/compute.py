@@ -21,7 +21,7 @@ from scipy.stats import norm
 
 from jamlik.engine import _publish
 from jamlik.engine._frames import Frames, _condition
-from jamlik.engine._methods import LEVELS, _finish, estimate
+from jamlik.engine._methods import LEVELS, _finish, blank_first_year, estimate
 from jamlik.engine._rollup import Cells, levels_of, region_denominator, rolled_up
 from jamlik.engine._survey import DOMAIN, domain_estimates, survey_domains
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
@@ -150,6 +150,8 @@ def compute_indicator(cells: Cells, wh, ind: Indicator, parents: pl.DataFrame,
         res = survey_indicator(cells.frames, wh, ind)
     else:
         res = estimate(rolled_up(cells, ind), ind)
+        res = blank_first_year(res, ind, cells.frames.register_years()[0],
+                               cells.frames.region_lans())
     res = res.with_columns(indicator_id=pl.lit(ind.id),
                            value=pl.col("value").fill_nan(None))
     for c in ("lower_95", "upper_95", "lower_998", "upper_998"):
