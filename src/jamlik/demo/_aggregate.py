@@ -234,8 +234,14 @@ def national_level(inputs: RealInputs, cuts: np.ndarray, mort: Mortality,
 
 
 def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndarray,
-                     mort: Mortality, calib: Calibration, years: range) -> dict[str, np.ndarray]:
-    """Columns of the ``aggregate_counts`` table (all-zero rows dropped)."""
+                     mort: Mortality, calib: Calibration, years: range,
+                     event_factor: dict[str, np.ndarray] | None = None
+                     ) -> dict[str, np.ndarray]:
+    """Columns of the ``aggregate_counts`` table (all-zero rows dropped).
+
+    ``event_factor`` (per condition, by life band; :func:`jamlik.demo._events.event_factor`)
+    scales the background incidence of care events so that they include the recurrent MI and
+    stroke the region's MI process adds."""
     rest = np.flatnonzero(~np.char.startswith(inputs.kommun_codes.astype(str), "05"))
     joint, outside = joint_education_income(inputs, cuts)
     levels = _levels(inputs, joint, mort, years, national_deaths())
@@ -293,6 +299,8 @@ def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndar
                 * (1 + p_diab * (c["diabetes_rr"] - 1)))
             lam = (calib.scale[cond] * shape[k_i, s_i, lb_i] * rr / calib.rr_mean[cond]
                    * (1 + c["trend_per_year"]) ** (year - 2022))
+            if event_factor is not None:
+                lam = lam * np.asarray(event_factor[cond])[lb_i]
             col[out_name] = _poisson(rng, population * at_risk * lam)
         frac = {a: pop_single[:, :, a] / safe[:, :, lb_of_age[a]] for a in (3, 15, 16, 17)}
         yr = np.full(q_i.size, year)

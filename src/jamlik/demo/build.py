@@ -18,6 +18,7 @@ from jamlik.demo._events import (
     calibrate,
     diabetes_onset,
     event_details,
+    event_factor,
     mi_outcomes,
 )
 from jamlik.demo._inputs import EDUCATION, read_inputs
@@ -34,7 +35,7 @@ __all__ = ["DEFAULT_SEED", "FIRST_YEAR", "LAST_YEAR", "DemoData", "build_demo"]
 
 DEFAULT_SEED = 20240501
 FIRST_YEAR, LAST_YEAR = 2015, 2024
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # bump when the same seed gives different data
 SEXES = ("male", "female")
 
 
@@ -120,6 +121,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, years: range = range(FIRST_YEAR, LAS
     step(5)
     end_day = day(years.stop)
     outcome = mi_outcomes(stream(seed, "mi_outcomes"), people, events, end_day)
+    factor = event_factor(people, events, outcome.events)
     people = replace(people, death_day=outcome.death_day)
     events = outcome.events
     details = event_details(stream(seed, "event_details"), people, events, people.death_day,
@@ -153,7 +155,8 @@ def build_demo(*, seed: int = DEFAULT_SEED, years: range = range(FIRST_YEAR, LAS
     survey = {k: np.concatenate([p[k] for p in survey_parts]) for k in survey_parts[0]}
     nat = national_survey(stream(seed, "national_survey"), sample, years)
     step(9)
-    agg = aggregate_counts(stream(seed, "aggregate_counts"), inputs, cuts, mort, calib, years)
+    agg = aggregate_counts(stream(seed, "aggregate_counts"), inputs, cuts, mort, calib, years,
+                           factor)
     step(10)
 
     # ---- deaths ----
@@ -247,13 +250,14 @@ def build_demo(*, seed: int = DEFAULT_SEED, years: range = range(FIRST_YEAR, LAS
         **{c: agg[c] for c in SCHEMAS["aggregate_counts"].names[6:]}})
     tables["national_survey"] = _table("national_survey", {
         k: nat[k] for k in SCHEMAS["national_survey"].names})
-    truth = _truth(seed, years, inputs, cuts, mort, calib, units, nat, tables)
+    truth = _truth(seed, years, inputs, cuts, mort, calib, factor, units, nat, tables)
     if progress is not None:
         progress("done", 1.0)
     return DemoData(tables=tables, truth=truth)
 
 
-def _truth(seed, years, inputs, cuts, mort, calib, units, nat, tables) -> dict[str, Any]:
+def _truth(seed, years, inputs, cuts, mort, calib, factor, units, nat,
+           tables) -> dict[str, Any]:
     def by_age(arr):
         return {s: [round(float(v), 8) for v in arr[i]] for i, s in enumerate(SEXES)}
 
@@ -277,6 +281,8 @@ def _truth(seed, years, inputs, cuts, mort, calib, units, nat, tables) -> dict[s
         },
         "incidence_calibration": {"scale_per_person_year": calib.scale,
                                   "rr_population_mean_2022": calib.rr_mean},
+        "rest_of_sweden_event_factor_by_life_band": {
+            c: [round(float(v), 6) for v in f] for c, f in factor.items()},
         "gymnasium_kommun_share_2018_19": {
             str(k): (None if np.isnan(v) else float(v))
             for k, v in zip(inputs.kommun_codes, inputs.kommun_gymn_eligible, strict=True)
