@@ -52,8 +52,6 @@ GROUPS = {
 }
 KEYS = ("year", "area_level", "area_code", "breakdown", "group_value", "_band")
 
-#: Methods whose ``population`` denominator is person-time at risk, not people on 31 December.
-PERSON_TIME_METHODS = ("rate", "dsr", "life_expectancy")
 PERSON_TIME_NOTE = ("denominator: mean population (half the population on 31 Dec of the year "
                     "before + half on 31 Dec of the year; aggregated data: 31 Dec population "
                     "+ ½ deaths)")
@@ -64,10 +62,8 @@ _BAND_END = {b: (0 if b == "0" else (None if b.endswith("+") else int(b.split("-
 
 
 def person_time(ind: Indicator) -> bool:
-    """True when the denominator is the population at risk during the year (the mean
-    population), not the people counted on 31 December."""
-    return (ind.denominator is not None and ind.denominator.source == "population"
-            and ind.method in PERSON_TIME_METHODS and not ind.is_survey)
+    """True when the denominator is the mean population (:attr:`Indicator.person_time`)."""
+    return ind.person_time
 
 
 def region_denominator(ind: Indicator) -> Count | None:

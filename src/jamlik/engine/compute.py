@@ -22,7 +22,7 @@ from scipy.stats import norm
 from jamlik.engine import _publish
 from jamlik.engine._frames import Frames, _condition
 from jamlik.engine._methods import LEVELS, _finish, blank_first_year, estimate
-from jamlik.engine._rollup import Cells, levels_of, region_denominator, rolled_up
+from jamlik.engine._rollup import Cells, levels_of, rolled_up
 from jamlik.engine._survey import DOMAIN, domain_estimates, survey_domains
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
 from jamlik.model.errors import InputError
@@ -33,14 +33,6 @@ COLUMNS = ["indicator_id", "year", "period", "area_level", "area_code", "breakdo
            "parent_value", "vs_parent_95", "vs_parent_998", "nation_value", "vs_nation_95",
            "vs_nation_998", "judgement_nation", "trend", "trend_reason", "suppressed",
            "suppression_reason", "smoothed_value", "note", "computed_at"]
-SOURCE_TABLES = {"population": ("person_years", "persons", "areas"),
-                 "mean_population": ("person_years", "persons", "deaths", "areas"),
-                 "deaths": ("deaths", "person_years", "persons", "areas"),
-                 "care_events": ("care_events", "person_years", "persons", "areas"),
-                 "conditions": ("conditions", "person_years", "persons", "areas"),
-                 "person_measures": ("person_measures", "person_years", "persons", "areas"),
-                 "survey": ("survey", "national_survey", "areas")}
-
 Progress = Callable[[str, float], None]
 
 
@@ -67,14 +59,8 @@ def _parents(wh) -> pl.DataFrame:
 
 def fingerprint(wh, ind: Indicator) -> str:
     """Row counts and latest load of the indicator's input tables plus the definition's hash."""
-    tables = set()
-    for count in (ind.numerator, region_denominator(ind)):
-        if count is not None:
-            tables.update(SOURCE_TABLES[count.source])
-    if ind.national:
-        tables.add("national_survey" if ind.is_survey else "aggregate_counts")
     parts = {"definition": repr(ind)}
-    for t in sorted(tables):
+    for t in ind.input_tables():
         rows = wh.con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
         load = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = ?", [t]).fetchone()[0]
         parts[t] = f"{rows}:{load}"

@@ -55,6 +55,17 @@ class Text:
         return self.en if lang == "en" else self.sv
 
 
+#: Methods whose ``population`` denominator is person-time at risk, not people on 31 December.
+PERSON_TIME_METHODS = ("rate", "dsr", "life_expectancy")
+#: Warehouse tables behind each unit source (input fingerprints and provenance).
+SOURCE_TABLES = {"population": ("person_years", "persons", "areas"),
+                 "deaths": ("deaths", "person_years", "persons", "areas"),
+                 "care_events": ("care_events", "deaths", "person_years", "persons", "areas"),
+                 "conditions": ("conditions", "person_years", "persons", "areas"),
+                 "person_measures": ("person_measures", "person_years", "persons", "areas"),
+                 "survey": ("survey", "national_survey", "areas")}
+
+
 @dataclass(frozen=True)
 class Count:
     """What to count: a unit source and a filter (column → value or list of values)."""
@@ -96,6 +107,25 @@ class Indicator:
     @property
     def is_external(self) -> bool:
         return self.method == "external"
+
+    @property
+    def person_time(self) -> bool:
+        """True when the denominator is the population at risk during the year (the mean
+        population, which the deaths also shape), not the people counted on 31 December."""
+        return (self.denominator is not None and self.denominator.source == "population"
+                and self.method in PERSON_TIME_METHODS and not self.is_survey)
+
+    def input_tables(self) -> list[str]:
+        """The warehouse tables the indicator's figures are computed from."""
+        tables: set[str] = set()
+        for count in (self.numerator, self.denominator):
+            if count is not None:
+                tables.update(SOURCE_TABLES.get(count.source, ()))
+        if self.person_time:
+            tables.add("deaths")
+        if self.national:
+            tables.add("national_survey" if self.is_survey else "aggregate_counts")
+        return sorted(tables)
 
 
 class Catalogue(Mapping[str, Indicator]):

@@ -248,27 +248,9 @@ def api_provenance(
 
 
 # -- provenance chain ------------------------------------------------------------------------
-#: Input tables per unit source (mirrors jamlik.engine.compute.SOURCE_TABLES).
-_INPUTS = {"population": ("person_years", "persons", "areas"),
-           "deaths": ("deaths", "person_years", "persons", "areas"),
-           "care_events": ("care_events", "person_years", "persons", "areas"),
-           "conditions": ("conditions", "person_years", "persons", "areas"),
-           "person_measures": ("person_measures", "person_years", "persons", "areas"),
-           "survey": ("survey", "national_survey", "areas")}
-
-
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
-
-def input_tables(ind: Indicator) -> list[str]:
-    tables: set[str] = set()
-    for count in (ind.numerator, ind.denominator):
-        if count is not None:
-            tables.update(_INPUTS.get(count.source, ()))
-    if ind.national:
-        tables.add("national_survey" if ind.is_survey else "aggregate_counts")
-    return sorted(tables)
 
 
 def provenance(state, ind: Indicator, *, area: str | None, year: int | None,
@@ -307,7 +289,7 @@ def provenance(state, ind: Indicator, *, area: str | None, year: int | None,
             "source": source,
         })
     inputs = []
-    tables = input_tables(ind)
+    tables = ind.input_tables()
     if tables:
         inputs = [{"table": t, "load_id": i, "source": s, "finished_at": _iso(f),
                    "content_hash": h} for t, i, s, f, h in cur.execute(
