@@ -9,6 +9,7 @@ the MI admissions of ``care_events``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -30,9 +31,19 @@ def _in(quintiles) -> str:
     return ", ".join(str(int(q)) for q in quintiles)
 
 
-def background_cells(wh, quintiles=(1, 2, 3, 4, 5), first_year: int = 2016) -> pl.DataFrame:
+def le_band(age: int) -> str:
+    """The life-table band ('0', '1-4', '5-9', …, '90+') of a completed age."""
+    if age == 0:
+        return "0"
+    if age < 5:
+        return "1-4"
+    return "90+" if age >= 90 else f"{age // 5 * 5}-{age // 5 * 5 + 4}"
+
+
+def background_cells(wh, quintiles=(1, 2, 3, 4, 5), first_year: int = 2016,
+                     group_of: Callable[[int], str] = standard_age_group) -> pl.DataFrame:
     """Expected background deaths ``e`` and person-years ``n`` per year × income quintile ×
-    ESP 2013 age group: every person-year of the region gets the model's death rate
+    age group (``group_of`` a completed age; default the ESP 2013 groups): every person-year of the region gets the model's death rate
     baseline[sex, age] × year_factor × normaliser[sex, band] × (RR_income × RR_education)^x(age)
     (demo_truth.mortality.rate_formula, age = attained age), split half and half between
     completed ages a − 1 and a, as a person of attained age a spends about half the year at each
@@ -58,12 +69,13 @@ def background_cells(wh, quintiles=(1, 2, 3, 4, 5), first_year: int = 2016) -> p
     expected = base * norm * year * (rr_q * rr_e) ** rr_exponent(age) * py["n"].to_numpy()
     frame = py.with_columns(e=pl.Series(expected), n=pl.col("n").cast(pl.Float64))
     halves = [frame.with_columns(pl.col("e", "n") * 0.5, group=pl.Series(
-        [standard_age_group(max(int(a) - shift, 0)) for a in age])) for shift in (0, 1)]
+        [group_of(max(int(a) - shift, 0)) for a in age])) for shift in (0, 1)]
     return pl.concat(halves).group_by(KEYS).agg(pl.col("e", "n").sum())
 
 
-def mi_excess_cells(wh, quintiles=(1, 2, 3, 4, 5), first_year: int = 2016) -> pl.DataFrame:
-    """Expected MI-related deaths ``e_mi`` per year × income quintile × ESP 2013 age group.
+def mi_excess_cells(wh, quintiles=(1, 2, 3, 4, 5), first_year: int = 2016,
+                    group_of: Callable[[int], str] = standard_age_group) -> pl.DataFrame:
+    """Expected MI-related deaths ``e_mi`` per year × income quintile × age group.
 
     The generator gives each person's first MI (the first ``mi`` admission in ``care_events``)
     a death hazard on top of the background rate (demo_truth parameters.mi_outcome):
@@ -116,15 +128,16 @@ def mi_excess_cells(wh, quintiles=(1, 2, 3, 4, 5), first_year: int = 2016) -> pl
                 "year": np.full(ok.sum(), y), "income_quintile": d["q"].to_numpy()[ok],
                 "age": completed[ok], "e_mi": (cumulative(hi - adm) - cumulative(lo - adm))[ok]}))
     f = pl.concat(parts)
-    f = f.with_columns(group=pl.Series([standard_age_group(max(int(a), 0)) for a in f["age"]]))
+    f = f.with_columns(group=pl.Series([group_of(max(int(a), 0)) for a in f["age"]]))
     return f.group_by(KEYS).agg(pl.col("e_mi").sum())
 
 
-def truth_cells(wh, quintiles=(1, 2, 3, 4, 5), first_year: int = 2016) -> pl.DataFrame:
+def truth_cells(wh, quintiles=(1, 2, 3, 4, 5), first_year: int = 2016,
+                group_of: Callable[[int], str] = standard_age_group) -> pl.DataFrame:
     """Expected all-cause deaths ``e`` (background + MI-related) and person-years ``n`` per
-    year × income quintile × ESP 2013 age group; ``e / n`` is the group's true rate."""
-    bg = background_cells(wh, quintiles, first_year)
-    mi = mi_excess_cells(wh, quintiles, first_year).with_columns(
+    year × income quintile × age group; ``e / n`` is the group's true rate."""
+    bg = background_cells(wh, quintiles, first_year, group_of)
+    mi = mi_excess_cells(wh, quintiles, first_year, group_of).with_columns(
         pl.col("year").cast(bg["year"].dtype),
         pl.col("income_quintile").cast(bg["income_quintile"].dtype))
     return (bg.join(mi, on=KEYS, how="left")
