@@ -109,10 +109,7 @@ class Frames:
         if first is None:
             return end.mutate(_w=ibis.literal(0.5))
         start = end.filter(end.year < last).mutate(year=end.year + 1)
-        schema = end.schema()
-        parts = [t.select(**{c: t[c].cast(schema[c]) for c in end.columns})
-                 for t in (end, start, self("first_year_start"))]
-        return ibis.union(*parts, distinct=False).mutate(_w=ibis.literal(0.5))
+        return _stack(end, start, self("first_year_start")).mutate(_w=ibis.literal(0.5))
 
     def register_years(self) -> tuple[int | None, int | None]:
         """First and last year of ``person_years`` (None, None when it is empty)."""
@@ -143,9 +140,7 @@ class Frames:
         died = self._with_socio(
             d.filter((d.year == first) & (d._birth_year < first))
             .mutate(age=first - 1 - d._birth_year).select(*COMMON[:-1]))
-        schema = end.schema()
-        return ibis.union(*[t.select(**{c: t[c].cast(schema[c]) for c in end.columns})
-                            for t in (rebuilt, died)], distinct=False)
+        return _stack(end, rebuilt, died)
 
     def _death_units(self) -> ir.Table:
         d = self.table("deaths")
@@ -194,6 +189,13 @@ class Frames:
         s = s.mutate(vardcentral_code=ibis.null("string"))
         return self._with_socio(s.select(*COMMON[:-1], "stratum", "weight", "respondent_id",
                                          *SURVEY_ANSWERS))
+
+
+def _stack(like: ir.Table, *tables: ir.Table) -> ir.Table:
+    """``tables`` one under the other, with the columns and types of ``like``."""
+    schema = like.schema()
+    return ibis.union(*[t.select(**{c: t[c].cast(schema[c]) for c in like.columns})
+                        for t in tables], distinct=False)
 
 
 def _condition(t: ir.Table, column: str, spec: Any, file: str) -> ir.BooleanValue:

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from jamlik import stats
-from jamlik.engine._rollup import PERSON_TIME_NOTE, person_time
+from jamlik.engine._rollup import PERSON_TIME_NOTE
 from jamlik.model.catalogue import LE_BANDS, Indicator
 
 LEVELS = (0.95, 0.998)
@@ -30,7 +30,7 @@ def _finish(df: pl.DataFrame, ind: Indicator, method: str, standard: str | None)
         period = (pl.col("year") - ind.period_years + 1).cast(pl.Utf8) + "–" + period
     note = pl.col("note") if "note" in df.columns else pl.lit(None, dtype=pl.Utf8)
     edu = pl.when(pl.col("breakdown") == "education").then(pl.lit(EDUCATION_NOTE))
-    mean_pop = pl.lit(PERSON_TIME_NOTE if person_time(ind) else None, dtype=pl.Utf8)
+    mean_pop = pl.lit(PERSON_TIME_NOTE if ind.person_time else None, dtype=pl.Utf8)
     df = df.with_columns(
         period=period, method=pl.lit(method), standard=pl.lit(standard, dtype=pl.Utf8),
         multiplier=pl.lit(float(ind.multiplier)),

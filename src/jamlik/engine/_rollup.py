@@ -5,12 +5,12 @@ group_value, age_band)`` with ``numerator`` and ``denominator`` counts. The regi
 every level; ``aggregate_counts`` adds the other kommuner (and so the other län and the nation)
 for the breakdowns it carries.
 
-Person-time: rates, DSRs and life tables over the ``population`` source use the mean population
-of the year (:func:`person_time`): in the region the average of the populations on 31 December of
-the year before and of the year, by age on each day (``mean_population`` in
-:mod:`jamlik.engine._frames`); in the rest of Sweden, whose ``aggregate_counts`` hold deaths in the
-same cells as the 31 December population, that population + ½ × the cell's deaths. Proportions and
-counts keep the people counted on 31 December.
+Person-time: rates, DSRs and life tables over the ``population`` source
+(:attr:`Indicator.person_time`) use the mean population of the year: in the region the average of
+the populations on 31 December of the year before and of the year, by age on each day
+(``mean_population`` in :mod:`jamlik.engine._frames`); in the rest of Sweden, whose
+``aggregate_counts`` hold deaths in the same cells as the 31 December population, that
+population + ½ × the cell's deaths. Proportions and counts keep the people counted on 31 December.
 """
 
 from __future__ import annotations
@@ -61,15 +61,10 @@ _BAND_END = {b: (0 if b == "0" else (None if b.endswith("+") else int(b.split("-
              for b in LE_BANDS}
 
 
-def person_time(ind: Indicator) -> bool:
-    """True when the denominator is the mean population (:attr:`Indicator.person_time`)."""
-    return ind.person_time
-
-
 def region_denominator(ind: Indicator) -> Count | None:
     """The count behind the region's denominator: ``mean_population`` (same filters) for
-    :func:`person_time` indicators, else the catalogue's denominator."""
-    if person_time(ind):
+    person-time indicators, else the catalogue's denominator."""
+    if ind.person_time:
         return Count(source="mean_population", where=ind.denominator.where)
     return ind.denominator
 
@@ -430,7 +425,7 @@ def rest_of_sweden(cells: Cells, ind: Indicator) -> pl.DataFrame | None:
     df = rest_levels(cells).filter(_level_filter(ind, levels),
                                    pl.col("breakdown").is_in(AGGREGATE_BREAKDOWNS))
     den = _sum_columns(mapping["denominator"])
-    if person_time(ind):
+    if ind.person_time:
         den = den + 0.5 * pl.col("deaths")
     df = df.select(*KEYS,
                    numerator=_sum_columns(mapping["numerator"]) if "numerator" in mapping
@@ -445,7 +440,7 @@ def rest_of_sweden(cells: Cells, ind: Indicator) -> pl.DataFrame | None:
 
 def rolled_up(cells: Cells, ind: Indicator) -> pl.DataFrame:
     """The whole roll-up of one indicator: one row per KEYS with numerator and denominator
-    (for :func:`person_time` indicators the denominator is the mean population)."""
+    (for person-time indicators the denominator is the mean population)."""
     keys = list(KEYS)
     den = cells.side(region_denominator(ind), ind)
     if ind.numerator is not None:
