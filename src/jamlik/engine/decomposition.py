@@ -1,8 +1,9 @@
 """Where the gap in life expectancy comes from: Arriaga decompositions (issue 4 §4).
 
-From the person-level tables (the mean population of each year as the engine's rates use it,
-``deaths`` with ``cause_group``) pooled over the latest ``years`` years, aggregated to the 20
-life-table bands × cause group (the rest of Sweden: 31 December population + ½ deaths), the engine decomposes, with :func:`jamlik.equity.arriaga`,
+From the person-level tables (the mean population of each year and the deaths with their
+``cause_group``, as the engine's indicators count them) pooled over the latest ``years`` years,
+aggregated to the 20 life-table bands × cause group (the rest of Sweden: 31 December population
++ ½ deaths), the engine decomposes, with :func:`jamlik.equity.arriaga`,
 
 * within the region: income quintile 1 vs 5, education compulsory vs post-secondary ≥ 3 years,
   RegSO area type 1 vs 5 (population 1 = the disadvantaged group, population 2 = the
@@ -42,8 +43,6 @@ GROUP_COMPARISONS = (("income_quintile", "1", "5"),
                      ("education", "compulsory", "post_secondary_ge3y"),
                      ("socio_type", "1", "5"))
 EDUCATION_FROM_AGE = 25
-_BAND_SQL = ("CASE WHEN {a} = 0 THEN '0' WHEN {a} < 5 THEN '1-4' WHEN {a} >= 90 THEN '90+' "
-             "ELSE CAST({a} // 5 * 5 AS VARCHAR) || '-' || CAST({a} // 5 * 5 + 4 AS VARCHAR) END")
 COLUMNS = ["comparison", "dimension", "area_level", "area_code", "group_1", "group_2", "period",
            "first_year", "last_year", "age_band", "band_order", "cause", "contribution",
            "direct", "indirect", "interaction", "e0_1", "e0_2", "deaths_1", "deaths_2", "note",
@@ -91,23 +90,24 @@ def decomposition_rows(comparison: str, dimension: str, area_level: str, area_co
 
 
 def _cells(wh, first: int, last: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Mean population and deaths of the region by band × groups (× cause)."""
-    t = Frames(wh.ibis())("mean_population")
-    t = t.filter(t.year.between(first, last))
-    pop = pl.from_arrow(t.group_by(
-        _band=band_index(t.age), kommun_code=t.kommun_code, education=t.education,
-        income_quintile=t.income_quintile.cast("string"),
-        socio_type=t.socio_type.cast("string")).agg(n=t._w.sum().cast("float64")).to_pyarrow())
-    pop = pop.with_columns(age_band=pl.col("_band").replace_strict(
-        dict(enumerate(AGE_BANDS)), return_dtype=pl.Utf8)).drop("_band")
-    deaths = pl.from_arrow(wh.con.execute(
-        f"SELECT {_BAND_SQL.format(a='d.age')} AS age_band, d.kommun_code, p.education, "
-        "CAST(p.income_quintile AS VARCHAR) AS income_quintile, "
-        "CAST(a.socio_type AS VARCHAR) AS socio_type, "
-        "coalesce(d.cause_group, 'other') AS cause, count(*)::DOUBLE AS n "
-        "FROM deaths d LEFT JOIN person_years p ON p.person_id = d.person_id "
-        "AND p.year = d.year - 1 LEFT JOIN areas a ON a.code = coalesce(p.deso_code, d.deso_code)"
-        " WHERE d.year BETWEEN ? AND ? GROUP BY ALL", [first, last]).arrow())
+    """Mean population and deaths of the region by band × groups (× cause), from the engine's
+    unit frames (so a death has the same area and groups as in the indicators)."""
+    frames = Frames(wh.ibis())
+
+    def count(source: str, n, *extra) -> pl.DataFrame:
+        t = frames(source)
+        t = t.filter(t.year.between(first, last))
+        out = pl.from_arrow(t.group_by(
+            _band=band_index(t.age), kommun_code=t.kommun_code, education=t.education,
+            income_quintile=t.income_quintile.cast("string"),
+            socio_type=t.socio_type.cast("string"),
+            **{name: expr(t) for name, expr in extra}).agg(n=n(t)).to_pyarrow())
+        return out.with_columns(age_band=pl.col("_band").replace_strict(
+            dict(enumerate(AGE_BANDS)), return_dtype=pl.Utf8)).drop("_band")
+
+    pop = count("mean_population", lambda t: t._w.sum().cast("float64"))
+    deaths = count("deaths", lambda t: t.count().cast("float64"),
+                   ("cause", lambda t: t.cause_group.fill_null("other")))
     return pop, deaths
 
 
