@@ -1,5 +1,7 @@
 """Layer 0: plain types, errors, settings and the translation catalogue."""
 
+from typing import Any
+
 from jamlik.model.areas import AREA_LEVELS, AreaLevel
 from jamlik.model.errors import (
     AreaCodeError,
@@ -17,11 +19,27 @@ __all__ = [
     "LANGUAGES",
     "AreaCodeError",
     "AreaLevel",
+    "Classification",
+    "Classifications",
     "DataError",
     "InputError",
     "JamlikError",
     "LoadError",
     "SchemaError",
     "Settings",
+    "load_classifications",
+    "normalise_icd10",
     "t",
 ]
+
+#: Exported lazily: the classifications need polars and pyarrow, which ``import jamlik.model``
+#: should not pay for.
+_LAZY = ("Classification", "Classifications", "load_classifications", "normalise_icd10")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from jamlik.model import classifications
+
+        return getattr(classifications, name)
+    raise AttributeError(f"module 'jamlik.model' has no attribute {name!r}")
