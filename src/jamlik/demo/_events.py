@@ -9,8 +9,7 @@ import numpy as np
 from jamlik.demo import _params as P
 from jamlik.demo._inputs import MAX_AGE
 from jamlik.demo._persons import Persons
-from jamlik.demo._population import life_band
-from jamlik.demo._rng import completed_age, day, year_of
+from jamlik.demo._rng import completed_age, day
 
 NEVER = 9999
 _MAIN = {
@@ -190,25 +189,6 @@ def mi_outcomes(rng: np.random.Generator, people: Persons, events: Events,
     merged = Events(ep[alive_then], ec[alive_then], ea[alive_then], rec[alive_then])
     index = IndexMi(person, adm, first, k, t_days, hr, (latent[0], latent[1]))
     return MiOutcomes(death_day, override, merged, index)
-
-
-def event_factor(people: Persons, background: Events, merged: Events,
-                 min_events: int = 20) -> dict[str, np.ndarray]:
-    """Per condition and life-table band (attained age at admission): the region's events after
-    the MI process (index MI + recurrent MI and stroke; events after an earlier MI death dropped)
-    per background event, pooled over sex and years; 1 where a band has fewer than
-    ``min_events`` background events. The rest of Sweden's aggregated counts, drawn from the
-    background incidence, are scaled by it so that they carry the same recurrent events."""
-    out = {}
-    for c, cond in enumerate(P.CONDITIONS):
-        counts = []
-        for ev in (background, merged):
-            m = ev.condition == c
-            age = year_of(ev.admission[m]) - people.birth_year[ev.person[m]]
-            counts.append(np.bincount(life_band(np.minimum(age, MAX_AGE)), minlength=20))
-        b, a = counts
-        out[cond] = np.where(b >= min_events, a / np.maximum(b, 1), 1.0)
-    return out
 
 
 def event_details(rng: np.random.Generator, people: Persons, events: Events,
