@@ -11,7 +11,7 @@ from jamlik.geo import AreaRegistry
 from jamlik.store import Warehouse, check_enum
 from jamlik.store.checks import check_in_table
 
-DEMO_VERSION = "2"  # = jamlik.demo.build.GENERATOR_VERSION (not imported: keeps the CLI light)
+DEMO_VERSION = "3"  # = jamlik.demo.build.GENERATOR_VERSION (not imported: keeps the CLI light)
 SEXES = ("male", "female")
 
 

@@ -12,9 +12,17 @@ the demo nation (model-expected deaths of the region + the rest) equal the real 
 (HMD/SCB, ``population/riket_deaths_1yr_age_sex_1968_2023.csv``); see ``national_level``.
 A cell's population is the 31 December population (survivors), so deaths per person are
 exp(m) - 1 and event exposure per person (exp(m) - 1) / m (see ``deaths_per_survivor``).
+
+The MI process (index MI, MI-related deaths, recurrent MI and post-MI stroke) is drawn person by
+person in the region; the rest of Sweden gets it as the region's rates per person-year at equal
+year, sex, life band and income quintile (:mod:`jamlik.demo._mi_rates`), so that at equal
+composition every cause of death is the level factor times the region's rate and every care
+condition the region's rate.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
@@ -23,7 +31,8 @@ from jamlik.demo import _params as P
 from jamlik.demo._events import Calibration, diabetes_probability, incidence_shape
 from jamlik.demo._inputs import RealInputs, _by_sex_age, _csv
 from jamlik.demo._measures import gymnasium_shift, measure_logit
-from jamlik.demo._mortality import Mortality, ses_rr
+from jamlik.demo._mi_rates import RegionMiRates
+from jamlik.demo._mortality import Mortality, cause_shares, ses_rr
 from jamlik.demo._params import expit
 from jamlik.demo._population import abroad_probability, education_probs, life_band
 from jamlik.model.errors import DataError, SchemaError
@@ -186,13 +195,24 @@ def _solve_level(n: np.ndarray, rate: np.ndarray, group: np.ndarray,
     return level
 
 
+def _mi_death_rate(mi: RegionMiRates | None, year: int,
+                   cells: dict[str, np.ndarray]) -> np.ndarray | float:
+    """The region's expected MI-related deaths per person-year in each cell (0 without ``mi``)."""
+    if mi is None:
+        return 0.0
+    return mi.mi_death_rate[mi.year_index(year)][cells["s"], cells["lb"], cells["q"]]
+
+
 def _levels(inputs: RealInputs, joint: np.ndarray, mort: Mortality, years: range,
-            real: dict[int, np.ndarray]) -> dict[int, tuple[int, np.ndarray]]:
+            real: dict[int, np.ndarray],
+            mi: RegionMiRates | None = None) -> dict[int, tuple[int, np.ndarray]]:
     """Year -> (reference year, (2, 20) rest-of-Sweden level factor by sex x life band).
 
-    For a reference year with real national deaths the factor makes the expected deaths of
-    region + rest equal the real deaths in every (sex, life band). Later years (no real
-    deaths yet) reuse the last real year's rest-of-Sweden rates.
+    The model's death rate of a cell is background + MI-related (``mi``); the region has it as
+    it is, the rest of Sweden times the level factor. For a reference year with real national
+    deaths the factor makes the expected deaths of region + rest equal the real deaths in
+    every (sex, life band). Later years (no real deaths yet) reuse the last real year's
+    rest-of-Sweden background rates and level.
     """
     codes = inputs.kommun_codes.astype(str)
     region = np.flatnonzero(np.char.startswith(codes, "05"))
@@ -208,7 +228,8 @@ def _levels(inputs: RealInputs, joint: np.ndarray, mort: Mortality, years: range
                 pop = _pop_single(inputs, ks, ref)
                 n = _band_sum(pop, np.ones(101))[cells["k"], cells["s"], cells["lb"]] \
                     * cells["p_eq"]
-                rate = _cell_rate(mort, cells, pop, mort.year_factor.get(ref, 1.0))
+                rate = (_cell_rate(mort, cells, pop, mort.year_factor.get(ref, 1.0))
+                        + _mi_death_rate(mi, ref, cells))
                 group = cells["s"] * 20 + cells["lb"]
                 if is_rest:
                     cache[ref] = _solve_level(n, rate, group, target.ravel()).reshape(2, 20)
@@ -226,25 +247,39 @@ def life_band_sum(by_age: np.ndarray) -> np.ndarray:
     return out
 
 
-def national_level(inputs: RealInputs, cuts: np.ndarray, mort: Mortality,
-                   years: range) -> dict[int, tuple[int, np.ndarray]]:
-    """The rest-of-Sweden mortality level factors used by ``aggregate_counts`` (for the truth)."""
+def rest_of_sweden_levels(levels: dict[int, tuple[int, np.ndarray]]) -> dict[str, Any]:
+    """``level_factor`` of ``aggregate_counts`` for the truth: year -> reference year and
+    the factor by sex x life-table band (the order of ``LIFE_BANDS``)."""
+    return {str(year): {"reference_year": int(ref),
+                        **{sex: [round(float(v), 6) for v in level[i]]
+                           for i, sex in enumerate(("male", "female"))}}
+            for year, (ref, level) in levels.items()}
+
+
+def national_level(inputs: RealInputs, cuts: np.ndarray, mort: Mortality, years: range,
+                   mi: RegionMiRates | None = None) -> dict[int, tuple[int, np.ndarray]]:
+    """The rest-of-Sweden mortality level factors used by ``aggregate_counts`` (which also
+    returns them, as ``level_factor``)."""
     joint, _ = joint_education_income(inputs, cuts)
-    return _levels(inputs, joint, mort, years, national_deaths())
+    return _levels(inputs, joint, mort, years, national_deaths(), mi)
 
 
 def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndarray,
                      mort: Mortality, calib: Calibration, years: range,
-                     event_factor: dict[str, np.ndarray] | None = None
-                     ) -> dict[str, np.ndarray]:
-    """Columns of the ``aggregate_counts`` table (all-zero rows dropped).
+                     mi: RegionMiRates | None = None) -> dict[str, Any]:
+    """Columns of the ``aggregate_counts`` table (all-zero rows dropped), and ``level_factor``:
+    the level factors of ``national_level`` (for the truth).
 
-    ``event_factor`` (per condition, by life band; :func:`jamlik.demo._events.event_factor`)
-    scales the background incidence of care events so that they include the recurrent MI and
-    stroke the region's MI process adds."""
+    ``mi`` (:func:`jamlik.demo._mi_rates.region_mi_rates`) gives the rest of Sweden the
+    region's MI process at equal year, sex, life band and income quintile: its expected
+    MI-related deaths per person-year are added to the background death rate before the level
+    factor (so every cause of death is level x the region's rate), those deaths are ischaemic
+    heart disease and the other deaths get the region's background cause shares; the events
+    it adds per person-year (recurrent MI, post-MI stroke, less the background MIs they
+    replace) are added to the background incidence."""
     rest = np.flatnonzero(~np.char.startswith(inputs.kommun_codes.astype(str), "05"))
     joint, outside = joint_education_income(inputs, cuts)
-    levels = _levels(inputs, joint, mort, years, national_deaths())
+    levels = _levels(inputs, joint, mort, years, national_deaths(), mi)
     ages = np.arange(101)
     lb_of_age = life_band(ages)
     cols: dict[str, list[np.ndarray]] = {}
@@ -269,20 +304,22 @@ def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndar
         expected = pop_band[k_i, s_i, lb_i] * p_eq
         population = rng.poisson(expected)
         sex2 = np.arange(2)[:, None]
-        rate = (_cell_rate(mort, cells, pop_single, mort.year_factor.get(ref, 1.0))
-                * level[s_i, lb_i])
+        background = _cell_rate(mort, cells, pop_single, mort.year_factor.get(ref, 1.0))
+        mi_rate = _mi_death_rate(mi, year, cells)
+        rate = (background + mi_rate) * level[s_i, lb_i]
         deaths = _binomial(rng, population, deaths_per_survivor(rate))
+        mi_deaths = _binomial(rng, deaths, mi_rate / np.maximum(background + mi_rate, 1e-300))
         # person-years at risk of events per survivor, counting the year's decedents' part-year
         # as the region's person-level events do: (exp(m) - 1) / m for a constant hazard m
         at_risk = np.where(rate > 1e-9, np.expm1(rate) / np.maximum(rate, 1e-9), 1.0)
         col = {"population": population, "deaths": deaths}
-        remaining, left = deaths.copy(), np.ones(deaths.size)
-        group = np.searchsorted(P.CAUSE_AGE_LIMITS, _LIFE_BAND_START[lb_i], side="right") - 1
-        shares = np.asarray(P.CAUSE_SHARES)[group]
+        remaining, left = deaths - mi_deaths, np.ones(deaths.size)
+        shares = (cause_shares(_LIFE_BAND_START[lb_i]) if mi is None else
+                  mi.cause_probabilities(np.full(lb_i.size, year), _LIFE_BAND_START[lb_i]))
         for j, name in enumerate(P.CAUSE_GROUPS):
             x = (remaining if j == len(P.CAUSE_GROUPS) - 1
                  else _binomial(rng, remaining, shares[:, j] / np.maximum(left, 1e-12)))
-            col[f"deaths_{name}"] = x
+            col[f"deaths_{name}"] = x + (mi_deaths if name == "ischaemic_heart" else 0)
             remaining, left = remaining - x, left - shares[:, j]
         g_diab = band_mean(diabetes_probability(sex2, ages[None, :] + 0 * sex2,
                                                 np.full((2, 101), 5), np.full((2, 101), 3))
@@ -299,8 +336,8 @@ def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndar
                 * (1 + p_diab * (c["diabetes_rr"] - 1)))
             lam = (calib.scale[cond] * shape[k_i, s_i, lb_i] * rr / calib.rr_mean[cond]
                    * (1 + c["trend_per_year"]) ** (year - 2022))
-            if event_factor is not None:
-                lam = lam * np.asarray(event_factor[cond])[lb_i]
+            if mi is not None:
+                lam = lam + mi.extra_event_rate[cond][mi.year_index(year)][s_i, lb_i, q_i]
             col[out_name] = _poisson(rng, population * at_risk * lam)
         frac = {a: pop_single[:, :, a] / safe[:, :, lb_of_age[a]] for a in (3, 15, 16, 17)}
         yr = np.full(q_i.size, year)
@@ -338,4 +375,6 @@ def aggregate_counts(rng: np.random.Generator, inputs: RealInputs, cuts: np.ndar
                **{k: v[keep].astype(np.int32) for k, v in col.items()}}
         for k, v in col.items():
             cols.setdefault(k, []).append(v)
-    return {k: np.concatenate(v) for k, v in cols.items()}
+    out: dict[str, Any] = {k: np.concatenate(v) for k, v in cols.items()}
+    out["level_factor"] = levels
+    return out

@@ -9,8 +9,7 @@ import numpy as np
 from jamlik.demo import _params as P
 from jamlik.demo._inputs import MAX_AGE
 from jamlik.demo._persons import Persons
-from jamlik.demo._population import life_band
-from jamlik.demo._rng import completed_age, day, year_of
+from jamlik.demo._rng import completed_age, day
 
 NEVER = 9999
 _MAIN = {
@@ -126,10 +125,25 @@ def background_events(rng: np.random.Generator, people: Persons, onset: np.ndarr
 
 
 @dataclass(frozen=True)
+class IndexMi:
+    """The index MIs and the latent times drawn for them (what the expected MI-related deaths
+    and MACE of :mod:`jamlik.demo._mi_rates` are computed from)."""
+
+    person: np.ndarray  # index into Persons
+    admission: np.ndarray  # day
+    event: np.ndarray  # index into the background Events
+    hazard_multiplier: np.ndarray  # k = exp(age_coef (age - 70)) HR[quintile]
+    days_to_mi_death: np.ndarray  # latent time (days, continuous) to an MI-related death
+    mace_hr: np.ndarray  # MACE hazard ratio of the quintile
+    days_to_mace: tuple[np.ndarray, np.ndarray]  # latent days after admission + 1: (MI, stroke)
+
+
+@dataclass(frozen=True)
 class MiOutcomes:
     death_day: np.ndarray  # updated death days of all persons
     cause_override: dict[int, str]  # person index -> ICD-10 underlying cause
     events: Events  # background events (MI only the index MI) + recurrent MI/stroke
+    index: IndexMi
 
 
 def mi_outcomes(rng: np.random.Generator, people: Persons, events: Events,
@@ -159,11 +173,13 @@ def mi_outcomes(rng: np.random.Generator, people: Persons, events: Events,
     override = dict(zip(person[moved].tolist(), codes.tolist(), strict=True))
     hr = np.asarray(o["mace_hazard_ratio_income_quintile"])[q - 1]
     limit = np.minimum(death_day[person], end_day)
-    extra = []
+    extra, latent = [], []
     for c, rate in ((0, o["recurrent_mi_rate_per_year"]), (1, o["post_mi_stroke_rate_per_year"])):
-        t = adm + 1 + np.floor(rng.exponential(size=person.size) / (rate * hr) * 365.25)
+        tau = rng.exponential(size=person.size) / (rate * hr) * 365.25
+        t = adm + 1 + np.floor(tau)
         hit = t < limit
         extra.append((person[hit], np.full(hit.sum(), c), t[hit].astype(np.int64)))
+        latent.append(tau)
     base = Events(events.person[keep], events.condition[keep], events.admission[keep],
                   events.recurrent[keep])
     ep, ec, ea = (np.concatenate([getattr(base, f), *(x[i] for x in extra)])
@@ -171,26 +187,8 @@ def mi_outcomes(rng: np.random.Generator, people: Persons, events: Events,
     rec = np.concatenate([base.recurrent, np.ones(ep.size - base.person.size, bool)])
     alive_then = ea <= death_day[ep]
     merged = Events(ep[alive_then], ec[alive_then], ea[alive_then], rec[alive_then])
-    return MiOutcomes(death_day, override, merged)
-
-
-def event_factor(people: Persons, background: Events, merged: Events,
-                 min_events: int = 20) -> dict[str, np.ndarray]:
-    """Per condition and life-table band (attained age at admission): the region's events after
-    the MI process (index MI + recurrent MI and stroke; events after an earlier MI death dropped)
-    per background event, pooled over sex and years; 1 where a band has fewer than
-    ``min_events`` background events. The rest of Sweden's aggregated counts, drawn from the
-    background incidence, are scaled by it so that they carry the same recurrent events."""
-    out = {}
-    for c, cond in enumerate(P.CONDITIONS):
-        counts = []
-        for ev in (background, merged):
-            m = ev.condition == c
-            age = year_of(ev.admission[m]) - people.birth_year[ev.person[m]]
-            counts.append(np.bincount(life_band(np.minimum(age, MAX_AGE)), minlength=20))
-        b, a = counts
-        out[cond] = np.where(b >= min_events, a / np.maximum(b, 1), 1.0)
-    return out
+    index = IndexMi(person, adm, first, k, t_days, hr, (latent[0], latent[1]))
+    return MiOutcomes(death_day, override, merged, index)
 
 
 def event_details(rng: np.random.Generator, people: Persons, events: Events,

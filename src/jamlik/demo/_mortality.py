@@ -9,6 +9,7 @@ import numpy as np
 from jamlik.demo import _params as P
 from jamlik.demo._inputs import MAX_AGE, RealInputs
 from jamlik.demo._population import life_band
+from jamlik.demo._rng import categorical
 
 FIRST_RATE_YEAR, LAST_RATE_YEAR = 2015, 2024
 
@@ -98,14 +99,24 @@ def build_mortality(inputs: RealInputs, sex: np.ndarray, age: np.ndarray,
     return Mortality(rate, factor, normaliser)
 
 
-def draw_causes(rng: np.random.Generator, age_at_death: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Cause group index and ICD-10 code for each death, by age."""
-    group_of_age = np.searchsorted(P.CAUSE_AGE_LIMITS, age_at_death, side="right") - 1
-    shares = np.asarray(P.CAUSE_SHARES)
-    group = np.zeros(age_at_death.size, np.int64)
-    for g in range(len(P.CAUSE_AGE_LIMITS)):
-        idx = np.flatnonzero(group_of_age == g)
-        group[idx] = rng.choice(len(P.CAUSE_GROUPS), size=idx.size, p=shares[g] / shares[g].sum())
+def cause_shares(age_at_death: np.ndarray) -> np.ndarray:
+    """(n, groups) ``CAUSE_SHARES`` of each death's age group (normalised)."""
+    group = np.searchsorted(P.CAUSE_AGE_LIMITS, age_at_death, side="right") - 1
+    shares = np.asarray(P.CAUSE_SHARES, float)
+    return (shares / shares.sum(1, keepdims=True))[group]
+
+
+def draw_causes(rng: np.random.Generator, age_at_death: np.ndarray,
+                probabilities: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Cause group index and ICD-10 code for each death.
+
+    ``probabilities`` (n, groups): each death's cause probabilities; default the
+    ``CAUSE_SHARES`` of its age group (the region passes the background-death shares of
+    :class:`jamlik.demo._mi_rates.RegionMiRates`, whose MI-related deaths are set afterwards).
+    """
+    if probabilities is None:
+        probabilities = cause_shares(age_at_death)
+    group = categorical(rng, np.asarray(probabilities, float))
     code = np.empty(age_at_death.size, dtype="U4")
     for g, name in enumerate(P.CAUSE_GROUPS):
         idx = np.flatnonzero(group == g)

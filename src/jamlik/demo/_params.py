@@ -39,22 +39,26 @@ MORTALITY_RR = MappingProxyType({
 })
 
 #: Rest of Sweden (``aggregate_counts``): mortality level relative to the Linköping baseline.
-#: The factors themselves are data-derived (see ``jamlik.demo._aggregate.national_level``).
+#: The factors themselves are data-derived (truth ``rest_of_sweden_level_factor``).
 REST_OF_SWEDEN_MORTALITY = MappingProxyType({
     "deaths_per_survivor": "exp(rate) - 1, capped at 1: the cell population is the 31 Dec "
                            "population (survivors), as in the region's back-cast",
+    "model_rate": "background rate + the region's expected MI-related deaths per person-year "
+                  "at equal year, sex, life-table band and income quintile (truth "
+                  "region_mi_rates); the region has it as it is, the rest of Sweden times the "
+                  "level factor, so every cause of death is level factor x the region's rate",
     "level_factor": "per year x sex x life-table band, solved so that the model-expected deaths "
                     "of the region plus the rest of Sweden equal the real national deaths of "
                     "that year, sex and band (deaths by completed age split half to attained "
                     "age a and half to a + 1, as for the Linköping baseline)",
     "source": "population/riket_deaths_1yr_age_sex_1968_2023.csv (HMD period 1x1 deaths, "
               "Sweden; totals equal SCB's)",
-    "years_without_real_deaths": "use the rest-of-Sweden rates of the last year in the file",
-    "not_included": "the region's MI-related excess deaths (the region model's expectation "
-                    "excludes them, so the nation is about 0.2 % above the real count)",
+    "years_without_real_deaths": "use the rest-of-Sweden background rates and level factor of "
+                                 "the last year in the file (the MI-related deaths of the year)",
 })
 
-#: Causes of death: share by age group (0-14, 15-44, 45-64, 65-79, 80+).
+#: Causes of death: share of all deaths by age group (0-14, 15-44, 45-64, 65-79, 80+); the
+#: MI-related deaths are part of the ischaemic heart disease share (``jamlik.demo._mi_rates``).
 CAUSE_GROUPS = ("ischaemic_heart", "cerebrovascular", "other_circulatory", "neoplasms",
                 "respiratory", "external", "dementia", "diabetes", "other")
 CAUSE_AGE_LIMITS = (0, 15, 45, 65, 80)
@@ -97,7 +101,8 @@ INCIDENCE = MappingProxyType({
 })
 
 #: After a first (index) MI in 2015-2024: MI-related death hazard (on top of background
-#: mortality), proportional hazards: h(t) = h0(t) * exp(age_coef * (age - 70)) * HR[quintile].
+#: mortality; the rest of Sweden gets the same per person-year, see ``jamlik.demo._mi_rates``),
+#: proportional hazards: h(t) = h0(t) * exp(age_coef * (age - 70)) * HR[quintile].
 #: h0 gives a 28-day risk ``p28_ref`` for a 70-year-old in Q5, then ``rate_after_28d`` per year.
 MI_OUTCOME = MappingProxyType({
     "p28_ref": 0.05,

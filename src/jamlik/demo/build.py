@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from jamlik.demo import _params as P
-from jamlik.demo._aggregate import aggregate_counts
+from jamlik.demo._aggregate import aggregate_counts, rest_of_sweden_levels
 from jamlik.demo._care import build_units, list_persons
 from jamlik.demo._events import (
     NEVER,
@@ -18,11 +18,11 @@ from jamlik.demo._events import (
     calibrate,
     diabetes_onset,
     event_details,
-    event_factor,
     mi_outcomes,
 )
 from jamlik.demo._inputs import EDUCATION, read_inputs
 from jamlik.demo._measures import ANSWERS, MEASURE_NAMES, draw_measures
+from jamlik.demo._mi_rates import region_mi_rates
 from jamlik.demo._mortality import draw_causes
 from jamlik.demo._persons import CALIBRATION_KOMMUN, simulate_persons
 from jamlik.demo._population import LIFE_BANDS, male_share, national_cut_points
@@ -35,7 +35,7 @@ __all__ = ["DEFAULT_SEED", "FIRST_YEAR", "LAST_YEAR", "DemoData", "build_demo"]
 
 DEFAULT_SEED = 20240501
 FIRST_YEAR, LAST_YEAR = 2015, 2024
-GENERATOR_VERSION = "2"  # bump when the same seed gives different data
+GENERATOR_VERSION = "3"  # bump when the same seed gives different data
 SEXES = ("male", "female")
 
 
@@ -121,7 +121,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, years: range = range(FIRST_YEAR, LAS
     step(5)
     end_day = day(years.stop)
     outcome = mi_outcomes(stream(seed, "mi_outcomes"), people, events, end_day)
-    factor = event_factor(people, events, outcome.events)
+    factor = region_mi_rates(people, events, outcome, years)
     people = replace(people, death_day=outcome.death_day)
     events = outcome.events
     details = event_details(stream(seed, "event_details"), people, events, people.death_day,
@@ -163,7 +163,8 @@ def build_demo(*, seed: int = DEFAULT_SEED, years: range = range(FIRST_YEAR, LAS
     dead = np.flatnonzero((people.death_day < end_day) & (people.death_day >= day(years.start)))
     d_day = people.death_day[dead]
     d_age = completed_age(people.birth_day[dead], d_day)
-    group, code = draw_causes(stream(seed, "causes"), d_age)
+    group, code = draw_causes(stream(seed, "causes"), d_age,
+                              factor.cause_probabilities(year_of(d_day), d_age))
     diabetic = onset[dead] <= year_of(d_day)
     swap = (group == P.CAUSE_GROUPS.index("diabetes")) & ~diabetic
     group[swap] = P.CAUSE_GROUPS.index("other")
@@ -250,14 +251,15 @@ def build_demo(*, seed: int = DEFAULT_SEED, years: range = range(FIRST_YEAR, LAS
         **{c: agg[c] for c in SCHEMAS["aggregate_counts"].names[6:]}})
     tables["national_survey"] = _table("national_survey", {
         k: nat[k] for k in SCHEMAS["national_survey"].names})
-    truth = _truth(seed, years, inputs, cuts, mort, calib, factor, units, nat, tables)
+    truth = _truth(seed, years, inputs, cuts, mort, calib, factor, units, nat, tables,
+                   agg["level_factor"])
     if progress is not None:
         progress("done", 1.0)
     return DemoData(tables=tables, truth=truth)
 
 
 def _truth(seed, years, inputs, cuts, mort, calib, factor, units, nat,
-           tables) -> dict[str, Any]:
+           tables, level) -> dict[str, Any]:
     def by_age(arr):
         return {s: [round(float(v), 8) for v in arr[i]] for i, s in enumerate(SEXES)}
 
@@ -281,8 +283,8 @@ def _truth(seed, years, inputs, cuts, mort, calib, factor, units, nat,
         },
         "incidence_calibration": {"scale_per_person_year": calib.scale,
                                   "rr_population_mean_2022": calib.rr_mean},
-        "rest_of_sweden_event_factor_by_life_band": {
-            c: [round(float(v), 6) for v in f] for c, f in factor.items()},
+        "rest_of_sweden_level_factor": rest_of_sweden_levels(level),
+        "region_mi_rates": factor.as_truth(),
         "gymnasium_kommun_share_2018_19": {
             str(k): (None if np.isnan(v) else float(v))
             for k, v in zip(inputs.kommun_codes, inputs.kommun_gymn_eligible, strict=True)
