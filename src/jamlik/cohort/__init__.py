@@ -11,14 +11,6 @@ from jamlik.cohort.estimates import (
     survival_estimates,
 )
 from jamlik.cohort.followup import Cohort, build_cohort, income_quintiles
-from jamlik.cohort.identity import (
-    IdentityCheck,
-    PseudonymKey,
-    check_identity_numbers,
-    luhn_check_digit,
-    mask,
-    pseudonymise,
-)
 from jamlik.cohort.issues import RowIssues
 from jamlik.cohort.mappings import (
     CauseOfDeathMapping,
@@ -40,6 +32,14 @@ from jamlik.cohort.spec import (
     load_spec,
 )
 from jamlik.cohort.survival import aalen_johansen, kaplan_meier
+from jamlik.model.identity import (
+    IdentityCheck,
+    PseudonymKey,
+    check_identity_numbers,
+    luhn_check_digit,
+    mask,
+    pseudonymise,
+)
 
 __all__ = [
     "CauseOfDeathMapping",

@@ -18,7 +18,6 @@ import pyarrow as pa
 
 from jamlik.cohort import _parse
 from jamlik.cohort._files import read_extract, resolve_columns
-from jamlik.cohort.identity import PseudonymKey, check_identity_numbers, pseudonymise
 from jamlik.cohort.issues import (
     ACTION_IMPUTED,
     ACTION_REJECTED,
@@ -34,6 +33,7 @@ from jamlik.cohort.mappings import (
     QualityRegisterMapping,
 )
 from jamlik.model.errors import InputError
+from jamlik.model.identity import PseudonymKey, check_identity_numbers, pseudonymise
 
 SUN2000_GROUPS = {1: "compulsory", 2: "compulsory", 3: "upper_secondary", 4: "upper_secondary",
                   5: "post_secondary", 6: "post_secondary", 7: "post_secondary"}

@@ -25,7 +25,6 @@ from jamlik.cohort.estimates import (
     survival_estimates,
 )
 from jamlik.cohort.followup import Cohort, build_cohort
-from jamlik.cohort.identity import PseudonymKey
 from jamlik.cohort.issues import RowIssues, empty_issues
 from jamlik.cohort.readers import (
     read_cause_of_death_register,
@@ -36,6 +35,7 @@ from jamlik.cohort.readers import (
 from jamlik.cohort.spec import REGISTERS, StudySpec
 from jamlik.equity import compute_all
 from jamlik.model.errors import InputError
+from jamlik.model.identity import PseudonymKey
 
 __all__ = ["REGISTER_LABELS", "Finding", "StudyResults", "analyse", "equity_table", "fmt_number",
            "fmt_percent", "group_label", "key_findings", "read_registers"]

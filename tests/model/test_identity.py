@@ -17,8 +17,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jamlik.cohort import PseudonymKey, check_identity_numbers, luhn_check_digit, mask, pseudonymise
 from jamlik.model.errors import InputError
+from jamlik.model.identity import (
+    PseudonymKey,
+    check_identity_numbers,
+    luhn_check_digit,
+    mask,
+    pseudonymise,
+)
 
 KEY = PseudonymKey(b"0123456789abcdef0123456789abcdef")
 OTHER = PseudonymKey(b"fedcba9876543210fedcba9876543210")

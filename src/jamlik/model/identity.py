@@ -66,6 +66,33 @@ class PseudonymKey:
             return cls(bytes.fromhex(text.decode("ascii")))
         return cls(raw)
 
+    @classmethod
+    def create(cls, path: str | Path) -> PseudonymKey:
+        """Write a new random key (32 bytes as hex) to ``path``, readable by its owner only.
+
+        Refuses to overwrite an existing file: a lost or replaced key breaks every linkage.
+        """
+        import os
+        import secrets
+
+        p = Path(path)
+        if p.exists():
+            raise InputError("key_file", str(p), "a path where no file exists yet",
+                             hint="an existing key is never overwritten")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        text = secrets.token_hex(32)
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text + "\n")
+        return cls(bytes.fromhex(text))
+
+    @property
+    def fingerprint(self) -> str:
+        """A public fingerprint of the key (16 hex characters): tells two keys apart without
+        revealing either, so a warehouse can refuse loads pseudonymised with another key."""
+        return hmac.digest(bytes(self.secret), b"jamlik pseudonym key fingerprint",
+                           hashlib.sha256).hex()[:16]
+
     def __repr__(self) -> str:
         return f"PseudonymKey(<{len(self.secret)} bytes>)"
 
