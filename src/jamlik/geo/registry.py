@@ -29,8 +29,27 @@ import pyarrow.parquet as pq
 from jamlik.model import AreaCodeError, AreaLevel
 from jamlik.model.areas import level_of_code
 
-VINTAGE_SMALL_AREAS = "DeSO 2018 / RegSO 2020"
+#: DeSO/RegSO vintages: '2018' = DeSO 2018 with RegSO 2020, '2025' = DeSO 2025 with RegSO 2025.
+#: SCB's registers use DeSO 2025 from reference year 2024 (``vintage_of_year``).
+VINTAGES = ("2018", "2025")
+FIRST_YEAR_OF_2025 = 2024
+VINTAGE_LABEL = {"2018": "DeSO 2018 / RegSO 2020", "2025": "DeSO 2025 / RegSO 2025"}
+VINTAGE_SMALL_AREAS = VINTAGE_LABEL["2018"]
 VINTAGE_ADMIN = "SCB 2024 (290 kommuner, 21 län)"
+_KEYS = {"2018": "deso2018_regso2020_key.csv", "2025": "deso2025_regso2025_key.csv"}
+
+VINTAGE_SCHEMA = pa.schema([
+    ("vintage", pa.string()),
+    ("code", pa.string()),
+    ("level", pa.string()),
+    ("parent_code", pa.string()),
+])
+
+
+def vintage_of_year(year: int) -> str:
+    """The DeSO vintage SCB's registers use for a reference year (2025 from 2024)."""
+    return "2025" if year >= FIRST_YEAR_OF_2025 else "2018"
+
 
 SCHEMA = pa.schema([
     ("code", pa.string()),
@@ -75,8 +94,18 @@ def _read_parquet(*parts: str, columns=None) -> pa.Table:
 
 
 @cache
+def _keys() -> dict[str, pa.Table]:
+    return {v: _read_csv("deso_regso", name) for v, name in _KEYS.items()}
+
+
+@cache
 def _builtin_table() -> pa.Table:
-    key = _read_csv("deso_regso", "deso2018_regso2020_key.csv")
+    """Nation, län, kommuner, and the DeSO and RegSO of every vintage, each code once.
+
+    A code in both vintages keeps its parent (SCB's keys agree on it for all 5 835 shared DeSO)
+    and takes the newest name; ``vintage`` says which vintages hold it.
+    """
+    keys = _keys()
     socio = _read_csv("deso_regso", "regso2020_socioekonomiskt_index_2022.csv")
     lan = _read_parquet("geo", "lan.parquet", columns=["lan_kod", "lan"])
     kommun = _read_parquet("geo", "kommun.parquet", columns=["kommun_kod", "kommun"])
@@ -89,23 +118,56 @@ def _builtin_table() -> pa.Table:
     for code, name in zip(kommun["kommun_kod"].to_pylist(), kommun["kommun"].to_pylist(),
                           strict=True):
         rows.append((code, "kommun", name, code[:2], code[:2], code, None, None, VINTAGE_ADMIN))
-    seen_regso = set()
-    deso_rows = []
-    for deso, regso, regso_name, kom, lan_code in zip(
-        key["deso_kod"].to_pylist(), key["regso_kod"].to_pylist(), key["regso_namn"].to_pylist(),
-        key["kommun_kod"].to_pylist(), key["lan_kod"].to_pylist(), strict=True,
-    ):
-        socio_type = socio_of.get(regso)
-        if regso not in seen_regso:
-            seen_regso.add(regso)
-            rows.append((regso, "regso", regso_name, kom, lan_code, kom, regso, socio_type,
-                         VINTAGE_SMALL_AREAS))
-        deso_rows.append((deso, "deso", deso, regso, lan_code, kom, regso, socio_type,
-                          VINTAGE_SMALL_AREAS))
-    rows.extend(deso_rows)
+    regso: dict[str, list] = {}
+    deso: dict[str, list] = {}
+    for vintage, key in keys.items():
+        for d, r, r_name, kom, lan_code in zip(
+            key["deso_kod"].to_pylist(), key["regso_kod"].to_pylist(),
+            key["regso_namn"].to_pylist(), key["kommun_kod"].to_pylist(),
+            key["lan_kod"].to_pylist(), strict=True,
+        ):
+            socio_type = socio_of.get(r)
+            if r in regso:
+                regso[r][2] = r_name  # the newest vintage's name
+                regso[r][-1].add(vintage)
+            else:
+                regso[r] = [r, "regso", r_name, kom, lan_code, kom, r, socio_type, {vintage}]
+            if d in deso:
+                deso[d][-1].add(vintage)
+            else:
+                deso[d] = [d, "deso", d, r, lan_code, kom, r, socio_type, {vintage}]
+    for found in (regso, deso):
+        for row in found.values():
+            rows.append((*row[:-1], _vintage_label(row[-1])))
     columns = list(zip(*rows, strict=True))
     return pa.table([pa.array(col, type=field.type) for col, field in zip(columns, SCHEMA,
                     strict=True)], schema=SCHEMA)
+
+
+def _vintage_label(vintages: set[str]) -> str:
+    if len(vintages) == 1:
+        return VINTAGE_LABEL[next(iter(vintages))]
+    return "DeSO " + " and ".join(sorted(vintages))
+
+
+@cache
+def builtin_vintages() -> pa.Table:
+    """``(vintage, code, level, parent_code)`` of every DeSO and RegSO in each vintage."""
+    out: dict[str, list] = {n: [] for n in VINTAGE_SCHEMA.names}
+    for vintage, key in _keys().items():
+        seen: set[str] = set()
+        for d, r in zip(key["deso_kod"].to_pylist(), key["regso_kod"].to_pylist(), strict=True):
+            out["vintage"].append(vintage)
+            out["code"].append(d)
+            out["level"].append("deso")
+            out["parent_code"].append(r)
+            if r not in seen:
+                seen.add(r)
+                out["vintage"].append(vintage)
+                out["code"].append(r)
+                out["level"].append("regso")
+                out["parent_code"].append(r[:4])
+    return pa.table(out, schema=VINTAGE_SCHEMA)
 
 
 def care_units_as_areas(care_units: pa.Table) -> pa.Table:

@@ -35,7 +35,9 @@ _PATTERNS = {
     AreaLevel.KOMMUN: re.compile(r"\d{4}"),
     AreaLevel.REGSO: re.compile(r"\d{4}R\d{3}"),
     AreaLevel.DESO: re.compile(r"\d{4}[ABC]\d{4}"),
-    AreaLevel.VARDCENTRAL: re.compile(r"VC\d{4}-\d{2}"),
+    # A region's own code or an HSA-id: starts with a letter, so it never looks like another
+    # level's code ("SE" alone is the nation, matched first).
+    AreaLevel.VARDCENTRAL: re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{1,63}"),
 }
 
 _DESCRIPTIONS = {
@@ -44,7 +46,8 @@ _DESCRIPTIONS = {
     AreaLevel.KOMMUN: "4 digits, e.g. '0580'",
     AreaLevel.REGSO: "kommun code + 'R' + 3 digits, e.g. '0580R001'",
     AreaLevel.DESO: "kommun code + A/B/C + 4 digits, e.g. '0580C1010'",
-    AreaLevel.VARDCENTRAL: "'VC' + kommun code + '-' + 2 digits, e.g. 'VC0580-01'",
+    AreaLevel.VARDCENTRAL: ("a code that starts with a letter (letters, digits, '.', '_', '-'), "
+                            "e.g. 'VC0580-01' or an HSA-id"),
 }
 
 #: Levels in hierarchical order (nation first); vårdcentral last.

@@ -173,11 +173,11 @@ class ProfileReader:
         The same for every area of a level, so it is computed once per reader (a reader lives
         as long as its snapshot).
         """
-        within = "" if area.level in (AreaLevel.KOMMUN, AreaLevel.LAN) else \
-            " AND starts_with(o.area_code, ?)"
+        within = "" if area.level in (AreaLevel.KOMMUN, AreaLevel.LAN, AreaLevel.VARDCENTRAL) \
+            else " AND starts_with(o.area_code, ?)"
         params: list = [area.level.value]
         if within:
-            params.append(area.code[:2] if area.level is not AreaLevel.VARDCENTRAL else "VC")
+            params.append(area.code[:2])
         key = (area.level, *params)
         if key not in self._spine_cache:
             self._spine_cache[key] = self._spine_query(within, params)
