@@ -10,8 +10,9 @@ True
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ class Warehouse:
     """
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False,
-                 threads: int | None = None):
+                 threads: int | None = None, memory_limit: str | None = None):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +48,9 @@ class Warehouse:
         self._con = duckdb.connect(self.path, read_only=read_only)
         if threads:
             self._con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            # DuckDB spills what does not fit (temporary tables included) to its temp directory.
+            self._con.execute("SET memory_limit = ?", [str(memory_limit)])
         if not read_only:
             # Loads never rely on insertion order (every query orders explicitly); letting
             # DuckDB write row groups in any order makes large loads about a third faster.
@@ -132,6 +136,13 @@ class Warehouse:
         if not rows:
             raise SchemaError(f"the warehouse has no table {table!r}", value=table)
         return [(name, dtype, nullable == "YES") for name, dtype, nullable in rows]
+
+    @property
+    def home_region(self) -> str | None:
+        """The region the person-level registers cover (``jamlik init --region``), or None."""
+        if not self.version:
+            return None
+        return self.get_meta("home_region")
 
     def get_meta(self, key: str) -> str | None:
         row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
@@ -223,6 +234,42 @@ class LoadSession:
         self._wh.con.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value]
         )
+
+    def delete(self, table: str, where: str = "true", params: Sequence[Any] = ()) -> int:
+        """Delete the rows of ``table`` that match ``where`` (an SQL condition); the count."""
+        con = self._wh.con
+        n = con.execute(f'SELECT count(*) FROM "{table}" WHERE {where}', list(params)).fetchone()[0]
+        if n:
+            con.execute(f'DELETE FROM "{table}" WHERE {where}', list(params))
+        return n
+
+    def insert_select(self, table: str, columns: Sequence[str], query: str, *,
+                      params: Any = (), kind: str | None = None, synthetic: bool = False,
+                      details: Mapping[str, Any] | None = None,
+                      content_hash: str | None = None) -> int:
+        """``INSERT INTO table (columns) query`` and record the load (with its ``kind``,
+        ``synthetic`` mark and ``details``); returns the rows inserted and stamps ``load_id``
+        when the table has that column."""
+        con = self._wh.con
+        started = _now()
+        load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
+        names = ", ".join(f'"{c}"' for c in columns)
+        before = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        con.execute(f'INSERT INTO "{table}" ({names}) {query}',
+                    dict(params) if isinstance(params, Mapping) else list(params))
+        rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] - before
+        if any(name == "load_id" for name, _, _ in self._wh.columns(table)) \
+                and "load_id" not in columns:
+            con.execute(f'UPDATE "{table}" SET load_id = ? WHERE load_id IS NULL', [load_id])
+        con.execute(
+            "INSERT INTO loads (load_id, source, target, mode, rows, content_hash, started_at, "
+            "finished_at, jamlik_version, kind, synthetic, details) "
+            "VALUES (?, ?, ?, 'replace', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [load_id, self.source, table, rows, content_hash, started, _now(), __version__, kind,
+             synthetic, None if details is None else json.dumps(details, ensure_ascii=False,
+                                                                 default=str)])
+        self.loaded[table] = self.loaded.get(table, 0) + rows
+        return rows
 
 
 def _to_arrow(data: Any) -> pa.Table:
