@@ -38,7 +38,7 @@ def demo_build(
     lang: LangOption = None,
 ) -> None:
     """Bygg demoregionen / build the synthetic demo region (Östergötland, 2015–2024)."""
-    from jamlik.cli._demo import build_demo_warehouse
+    from jamlik.pipeline.demo import build_demo_warehouse
 
     settings = _settings(db, lang)
     started = time.perf_counter()
@@ -142,8 +142,9 @@ def _registry(db: Path | None):
 
 def _register_commands() -> None:
     """Command groups that live in their own modules (each adds itself to ``app``)."""
-    from jamlik.cli import cohort, compute, equity, profile, refresh, strategy
+    from jamlik.cli import cohort, compute, equity, load, profile, refresh, strategy
 
+    load.register(app)
     compute.register(app)
     equity.register(app)
     profile.register(app)
