@@ -7,7 +7,7 @@ number of rows of the frame after the indicator's filters (:func:`filtered`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import ibis
@@ -18,17 +18,20 @@ from jamlik.model.errors import DataError
 
 COMMON = ("year", "age", "sex", "kommun_code", "deso_code", "vardcentral_code", "education",
           "income_quintile", "birth_region", "socio_type")
-#: The answer columns of the survey table (the where keys of survey indicators).
-SURVEY_ANSWERS = ("good_health", "trust_others", "sedentary_leisure", "daily_smoker",
-                  "economic_hardship")
 
 
 class Frames:
-    """Builds (and memoises) the unit frame of each source on one Ibis backend."""
+    """Builds (and memoises) the unit frame of each source on one Ibis backend.
 
-    def __init__(self, backend: Any):
+    ``home_region`` (a län code or ``SE``) is the area the person-level registers cover: units
+    placed outside it (a death registered in another kommun, say) are left out, so no area
+    outside the region ever gets a partial count from the region's registers.
+    """
+
+    def __init__(self, backend: Any, home_region: str | None = None):
         self._b = backend
         self.backend = backend
+        self.home_region = home_region
         self._memo: dict[str, ir.Table] = {}
         self._years: tuple[int | None, int | None] | None = None
         self._lans: tuple[str, ...] | None = None
@@ -51,10 +54,25 @@ class Frames:
         j = t.left_join(s, t.deso_code == s._deso)
         return j.select(*[c for c in j.columns if c != "_deso"])
 
+    def _in_home(self, t: ir.Table) -> ir.Table:
+        """Units whose kommun lies in the home region (all of them for ``SE`` or no region)."""
+        if self.home_region in (None, "SE"):
+            return t
+        return t.filter(t.kommun_code.substr(0, 2) == self.home_region)
+
+    def registers(self) -> ir.Table:
+        """``person_years`` with the vårdcentral of ``listings`` where a person is listed."""
+        py = self.table("person_years")
+        li = self.table("listings")
+        li = li.select(_ly=li.year, _lp=li.person_id, _lvc=li.vardcentral_code)
+        j = py.left_join(li, (py.year == li._ly) & (py.person_id == li._lp))
+        return j.mutate(vardcentral_code=ibis.coalesce(j._lvc, j.vardcentral_code)).select(
+            *py.columns)
+
     def _person_attributes(self, events: ir.Table, own: Mapping[str, str]) -> ir.Table:
         """Attributes from person_years of year − 1, else the same year, else ``own`` (the
         events' own columns by attribute name)."""
-        py = self.table("person_years")
+        py = self.registers()
         prev = py.select(_pid1=py.person_id, _y1=py.year + 1, _deso1=py.deso_code,
                          _kom1=py.kommun_code, _vc1=py.vardcentral_code, _edu1=py.education,
                          _iq1=py.income_quintile)
@@ -62,8 +80,12 @@ class Frames:
                          _kom0=py.kommun_code, _vc0=py.vardcentral_code, _edu0=py.education,
                          _iq0=py.income_quintile)
         p = self.table("persons")
+        d = self.table("deaths")
+        died = d.group_by(_pidd=d.person_id).agg(_death_date=d.death_date.min())
+        p = p.left_join(died, p.person_id == died._pidd)
         pers = p.select(_pidp=p.person_id, _sexp=p.sex, birth_region=p.birth_region,
-                        _birth_year=p.birth_year, _death_date=p.death_date)
+                        _birth_year=p.birth_year, _birth_date=p.birth_date,
+                        _death_date=p._death_date)
         j = events.left_join(prev, (events.person_id == prev._pid1) & (events.year == prev._y1))
         j = j.left_join(same, (j.person_id == same._pid0) & (j.year == same._y0))
         j = j.left_join(pers, j.person_id == pers._pidp)
@@ -76,21 +98,21 @@ class Frames:
         def mine(name: str, dtype: str):
             return j[own[name]] if name in own else ibis.null(dtype)
 
-        return j.mutate(
+        return self._in_home(j.mutate(
             deso_code=pick(j._deso1, j._deso0, mine("deso_code", "string")),
             kommun_code=pick(j._kom1, j._kom0, mine("kommun_code", "string")),
             vardcentral_code=pick(j._vc1, j._vc0, ibis.null("string")),
             education=pick(j._edu1, j._edu0, ibis.null("string")),
             income_quintile=pick(j._iq1, j._iq0, ibis.null("int8")),
             sex=ibis.coalesce(j._sexp, mine("sex", "string")),
-        )
+        ))
 
     # -- the sources --------------------------------------------------------------------------
     def _population(self) -> ir.Table:
-        py, p = self.table("person_years"), self.table("persons")
+        py, p = self.registers(), self.table("persons")
         pers = p.select(_pid=p.person_id, sex=p.sex, birth_region=p.birth_region)
         j = py.join(pers, py.person_id == pers._pid)
-        return self._with_socio(j.select("person_id", *COMMON[:-1]))
+        return self._in_home(self._with_socio(j.select("person_id", *COMMON[:-1])))
 
     def _mean_population(self) -> ir.Table:
         """The mean population of each year (SCB's *medelfolkmängd*) as units of weight ½
@@ -160,7 +182,8 @@ class Frames:
         e = e.left_join(died, (e.person_id == died._pidd) & (e.year == died._yd)).select(
             *e.columns, "_deso_d", "_kom_d")
         j = self._person_attributes(e, {"deso_code": "_deso_d", "kommun_code": "_kom_d"})
-        j = j.mutate(age=(j.year - j._birth_year).cast("int16"),
+        j = j.mutate(age=completed_age(j._birth_date, j.admission_date,
+                                       j.year - j._birth_year).cast("int16"),
                      _days_to_death=j._death_date.delta(j.admission_date, unit="day"))
         j = j.filter(j.kommun_code.notnull())
         return self._with_socio(j.select(*COMMON[:-1], "condition", "reperfusion",
@@ -187,8 +210,26 @@ class Frames:
         s = self.table("survey")
         s = s.filter(s.responded)
         s = s.mutate(vardcentral_code=ibis.null("string"))
-        return self._with_socio(s.select(*COMMON[:-1], "stratum", "weight", "respondent_id",
-                                         *SURVEY_ANSWERS))
+        return self._with_socio(s.select(*COMMON[:-1], "stratum", "weight", "respondent_id"))
+
+    def survey(self, questions: Iterable[str]) -> ir.Table:
+        """The respondents with one boolean column per question (``survey_answers``)."""
+        t = self("survey")
+        a = self.table("survey_answers")
+        for q in questions:
+            answers = a.filter(a.question == q).select(_qy=a.year, _qr=a.respondent_id,
+                                                       **{q: a.value})
+            j = t.left_join(answers, (t.year == answers._qy) & (t.respondent_id == answers._qr))
+            t = j.select(*t.columns, q)
+        return t
+
+
+def completed_age(birth: ir.DateValue, when: ir.DateValue,
+                  fallback: ir.IntegerValue) -> ir.IntegerValue:
+    """Completed years of age on ``when`` (``fallback`` where the birth date is unknown)."""
+    before_birthday = (when.month() * 100 + when.day()) < (birth.month() * 100 + birth.day())
+    age = when.year() - birth.year() - before_birthday.cast("int16")
+    return ibis.cases((birth.notnull(), age), else_=fallback)
 
 
 def _stack(like: ir.Table, *tables: ir.Table) -> ir.Table:
@@ -245,10 +286,11 @@ def _age_range(age: ir.IntegerValue, low: int | None, high: int | None) -> ir.Bo
     return cond
 
 
-def filtered(frames: Frames, count: Count, ind: Indicator, *, ages: bool = True) -> ir.Table:
-    """The unit frame of ``count.source`` restricted by ``count.where`` (and the indicator's ages
-    unless ``ages=False``, when the caller filters by age band instead)."""
-    t = frames(count.source)
+def filtered(frames: Frames, count: Count, ind: Indicator, *, ages: bool = True,
+             base: ir.Table | None = None) -> ir.Table:
+    """The unit frame of ``count.source`` (or ``base``) restricted by ``count.where`` (and the
+    indicator's ages unless ``ages=False``, when the caller filters by age band instead)."""
+    t = frames(count.source) if base is None else base
     file = f"{ind.id}.yaml"
     preds = [_condition(t, col, spec, file) for col, spec in (count.where or {}).items()]
     low, high = ind.ages

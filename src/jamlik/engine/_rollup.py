@@ -21,6 +21,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
+from jamlik.engine._aggregates import aggregate_cells, aggregate_rollup, national_from_lans
 from jamlik.engine._frames import COMMON, Frames, _age_range, _condition
 from jamlik.model.catalogue import BREAKDOWNS, LE_BANDS, Count, Indicator
 
@@ -37,8 +38,6 @@ LEVEL_BREAKDOWNS = {
     "regso": ("total", "sex"),
     "deso": ("total", "sex"),
 }
-#: Breakdowns the rest of Sweden (``aggregate_counts``) can give.
-AGGREGATE_BREAKDOWNS = ("total", "sex", "education", "income_quintile")
 #: Every value each breakdown can take (used to complete the groups of each area).
 GROUPS = {
     "total": ("total",),
@@ -127,9 +126,9 @@ class Cells:
     ``base``: each source counted per every key column (a temporary table). ``rollup``: all the
     counts of one base (same source and ages, different ``where``) rolled up together in one pass
     — one conditional sum per count — to every region level × breakdown × life-table band the
-    run's indicators need (polars frames). ``rest``: the rest of Sweden from ``aggregate_counts``
-    at kommun and län level (a polars frame). An indicator then only filters these
-    (:meth:`side`, :func:`rest_of_sweden`).
+    run's indicators need (polars frames). ``aggregates``: the aggregate cells of the variables
+    the run's indicators name (a polars frame). An indicator then only filters these
+    (:meth:`side`, :func:`aggregate_rows`).
     """
 
     def __init__(self, frames: Frames, indicators: Iterable[Indicator] = ()):
@@ -143,7 +142,12 @@ class Cells:
             for count in (ind.numerator, region_denominator(ind)):
                 if count is not None:
                     self._register(count, ind)
-        self._rest: pl.DataFrame | None = None
+        self._indicators = list(indicators)
+        self._agg: pl.DataFrame | None = None
+        self._agg_names: set[str] | None = None
+        self._lans: dict[str, list[str]] | None = None
+        self._rows: dict[str, int] = {}
+        self._synthetic: dict[str, bool] = {}
         self._regso: pl.DataFrame | None = None
         self._bases: dict[tuple, ir.Table] = {}
         self._rollups: dict[tuple, pl.DataFrame] = {}
@@ -227,6 +231,68 @@ class Cells:
             self._rollups[key] = wide.select(*KEYS, n=pl.col(f"_n{i}").fill_null(0.0)).filter(
                 pl.col("n") > 0)
 
+    # -- what is loaded --------------------------------------------------------------------------
+    def rows(self, table: str) -> int:
+        """Row count of a warehouse table (once per run)."""
+        if table not in self._rows:
+            t = self.frames.table(table)
+            self._rows[table] = int(t.count().to_pyarrow().as_py())
+        return self._rows[table]
+
+    def micro_ok(self, ind: Indicator) -> bool:
+        """True when the person-level registers hold the indicator's inputs: the population
+        register, and the numerator's own table."""
+        if self.rows("person_years") == 0 and not ind.is_survey:
+            return False
+        for count in (ind.numerator, ind.denominator):
+            if count is not None and count.source != "population":
+                table = {"deaths": "deaths", "care_events": "care_events",
+                         "person_measures": "person_measures", "conditions": "conditions",
+                         "survey": "survey"}[count.source]
+                if self.rows(table) == 0:
+                    return False
+        return True
+
+    def micro_synthetic(self, ind: Indicator) -> bool:
+        """True when any person-level table behind the indicator came from a synthetic load."""
+        key = ind.id
+        if key not in self._synthetic:
+            tables = [t for t in ind.input_tables() if t not in ("areas", "aggregates",
+                                                                  "national_survey")]
+            t = self.frames.table("loads")
+            hit = t.filter(t.target.isin(tables) & t.synthetic.fill_null(False)).count()
+            self._synthetic[key] = bool(hit.to_pyarrow().as_py())
+        return self._synthetic[key]
+
+    def aggregates(self) -> pl.DataFrame:
+        """The aggregate cells of every variable the run's indicators name (once per run)."""
+        if self._agg is None:
+            names = {n for ind in self._indicators for n in national_variables(ind)}
+            self._agg = aggregate_cells(self.frames.backend, names & self.aggregate_names())
+        return self._agg
+
+    def aggregate_names(self) -> set[str]:
+        if self._agg_names is None:
+            from jamlik.engine._aggregates import aggregate_variables
+
+            self._agg_names = aggregate_variables(self.frames.backend)
+        return self._agg_names
+
+    def lans_of(self) -> dict[str, list[str]]:
+        """län → its kommuner (from the area registry)."""
+        if self._lans is None:
+            a = self.frames.table("areas")
+            k = a.filter(a.level == "kommun").select("code", "parent_code").to_pyarrow()
+            out: dict[str, list[str]] = {}
+            for code, parent in zip(k["code"].to_pylist(), k["parent_code"].to_pylist(),
+                                    strict=True):
+                out.setdefault(parent, []).append(code)
+            self._lans = out
+        return self._lans
+
+    def n_lans(self) -> int:
+        return len(self.lans_of())
+
     def regso_of_deso(self) -> pl.DataFrame:
         """``deso_code`` → ``_regso`` from the area registry (once per run)."""
         if self._regso is None:
@@ -257,7 +323,7 @@ class Cells:
         self._bases.clear()
         self._rollups.clear()
         self._sides.clear()
-        self._rest = None
+        self._agg = None
 
 
 def _empty_rollup() -> pl.DataFrame:
@@ -378,89 +444,97 @@ def _band_filter(ind: Indicator) -> list[str] | None:
     return keep
 
 
-AGGREGATE_COUNTS = ("population", "deaths", "deaths_ischaemic_heart", "deaths_cerebrovascular",
-                    "deaths_other_circulatory", "deaths_neoplasms", "deaths_respiratory",
-                    "deaths_external", "deaths_dementia", "deaths_diabetes", "deaths_other",
-                    "mi_events", "stroke_events", "heart_failure_events", "fall_injuries",
-                    "diabetes_prevalent", "infants", "smoke_exposed_infants", "children_age3",
-                    "caries_age3", "grade9_pupils", "gymnasium_eligible", "children_0_17",
-                    "econ_vulnerable_children")
-
-
-def rest_levels(cells: Cells) -> pl.DataFrame:
-    """``aggregate_counts`` rolled up once per run to kommun and län × band × breakdown group,
-    every count column summed (``KEYS`` + the count columns)."""
-    if cells._rest is None:
-        t = cells.frames.table("aggregate_counts")
-        t = t.mutate(_band=t.age_band.cases(*[(b, i) for i, b in enumerate(LE_BANDS)])
-                     .cast("int8"))
-        parts = []
-        for b in AGGREGATE_BREAKDOWNS:
-            sub = t.mutate(_g=group_expr(t, b)).filter(ibis._._g.notnull())
-            for level, code in (("kommun", sub.kommun_code), ("lan", sub.kommun_code.substr(0, 2))):
-                parts.append(sub.group_by(
-                    year=sub.year.cast("int16"), area_level=ibis.literal(level),
-                    area_code=code.cast(ibis.dtype("string").copy(nullable=True)),
-                    breakdown=ibis.literal(b), group_value=sub._g, _band=sub._band,
-                ).agg(**{c: sub[c].fill_null(0).sum().cast("float64")
-                         for c in AGGREGATE_COUNTS}))
-        cells._rest = pl.from_arrow(ibis.union(*parts, distinct=False).to_pyarrow())
-    return cells._rest
-
-
 def _sum_columns(spec: str) -> pl.Expr:
     return pl.sum_horizontal(*[pl.col(name.strip()) for name in spec.split("+")])
 
 
-def rest_of_sweden(cells: Cells, ind: Indicator) -> pl.DataFrame | None:
-    """kommun and län rows of the kommuner outside the region, from ``aggregate_counts``."""
+def national_variables(ind: Indicator) -> tuple[str, ...]:
+    """The ``aggregates`` variables an indicator's ``national:`` mapping names."""
     mapping = ind.national
-    if "denominator" not in mapping or ind.is_survey:
+    if ind.is_survey or "denominator" not in mapping:
+        return ()
+    names = [n.strip() for key in ("numerator", "denominator") if key in mapping
+             for n in mapping[key].split("+")]
+    return tuple(dict.fromkeys(names))
+
+
+def aggregate_rows(cells: Cells, ind: Indicator, *, exclude_home: bool) -> pl.DataFrame | None:
+    """kommun, län and national rows of the indicator from ``aggregates`` (KEYS + numerator,
+    denominator, ``_syn``, ``_fb``); None when it names no variable or the ages split a band.
+    With ``exclude_home`` the areas the region's registers cover are left out."""
+    names = national_variables(ind)
+    if not names or _band_filter(ind) is None:
         return None
-    if _band_filter(ind) is None:
+    agg = cells.aggregates()
+    if agg.height == 0 or any(n not in cells.aggregate_names() for n in names):
         return None
-    levels = [lv for lv in ("kommun", "lan") if lv in levels_of(ind)]
+    levels = [lv for lv in ("kommun", "lan", "nation") if lv in levels_of(ind)]
     if not levels:
         return None
-    df = rest_levels(cells).filter(_level_filter(ind, levels),
-                                   pl.col("breakdown").is_in(AGGREGATE_BREAKDOWNS))
-    den = _sum_columns(mapping["denominator"])
-    if ind.person_time:
-        den = den + 0.5 * pl.col("deaths")
-    df = df.select(*KEYS,
-                   numerator=_sum_columns(mapping["numerator"]) if "numerator" in mapping
-                   else pl.lit(0.0),
-                   denominator=den)
+    mapping = ind.national
+    df = aggregate_rollup(agg, mapping.get("numerator"), mapping["denominator"], ind.person_time,
+                          [b for b in ind.breakdowns], ["kommun", "lan", "nation"],
+                          cells.lans_of())
+    home = cells.frames.home_region
+    if exclude_home and home:
+        inside = (pl.col("area_code").str.slice(0, 2) == home) if home != "SE" else pl.lit(True)
+        df = df.filter(~(inside & pl.col("area_level").is_in(["kommun", "lan"]))
+                       & ~((pl.col("area_level") == "nation") & pl.lit(home == "SE")))
+    df = df.filter(_level_filter(ind, ["kommun", "lan", "nation"]))
     if not uses_bands(ind):
         df = (df.group_by("year", "area_level", "area_code", "breakdown", "group_value")
-              .agg(pl.col("numerator", "denominator").sum())
+              .agg(pl.col("numerator", "denominator").sum(), pl.col("_syn").any(),
+                   pl.col("_fb").any())
               .with_columns(_band=pl.lit(-1, dtype=pl.Int8)))
-    return df.select(*KEYS, "numerator", "denominator")
+    return df.select(*KEYS, "numerator", "denominator", "_syn", "_fb")
 
 
 def rolled_up(cells: Cells, ind: Indicator) -> pl.DataFrame:
-    """The whole roll-up of one indicator: one row per KEYS with numerator and denominator
-    (for person-time indicators the denominator is the mean population)."""
+    """The whole roll-up of one indicator: one row per KEYS with numerator and denominator,
+    ``_syn`` (synthetic inputs) and ``_fb`` (person-time fell back; see
+    :mod:`jamlik.engine._aggregates`).
+
+    The region's areas come from the person-level registers when they hold the indicator's
+    inputs (:meth:`Cells.micro_ok`); every other area from ``aggregates`` where they cover it.
+    The nation is the region's own (home region ``SE``), the loaded ``SE`` rows, or the sum of
+    the 21 län when every one is covered — never the sum of whatever is loaded.
+    """
     keys = list(KEYS)
-    den = cells.side(region_denominator(ind), ind)
-    if ind.numerator is not None:
-        num = cells.side(ind.numerator, ind)
-        region = num.rename({"n": "numerator"}).join(
-            den.rename({"n": "denominator"}), on=keys, how="full", coalesce=True,
-            nulls_equal=True,
-        ).with_columns(pl.col("numerator", "denominator").fill_null(0.0))
-    else:
-        region = den.rename({"n": "denominator"}).with_columns(numerator=pl.lit(0.0))
-    region = region.select(*keys, "numerator", "denominator")
-    rest = rest_of_sweden(cells, ind)
-    if rest is None:
-        return region
-    both = pl.concat([region, rest.cast(region.schema)])
+    micro = cells.micro_ok(ind)
+    parts = []
+    if micro:
+        den = cells.side(region_denominator(ind), ind)
+        if ind.numerator is not None:
+            num = cells.side(ind.numerator, ind)
+            region = num.rename({"n": "numerator"}).join(
+                den.rename({"n": "denominator"}), on=keys, how="full", coalesce=True,
+                nulls_equal=True,
+            ).with_columns(pl.col("numerator", "denominator").fill_null(0.0))
+        else:
+            region = den.rename({"n": "denominator"}).with_columns(numerator=pl.lit(0.0))
+        region = region.select(*keys, "numerator", "denominator").with_columns(
+            _syn=pl.lit(cells.micro_synthetic(ind)), _fb=pl.lit(False))
+        if cells.frames.home_region == "SE" and "nation" in levels_of(ind):
+            nation = (region.filter(pl.col("area_level") == "lan")
+                      .group_by("year", "breakdown", "group_value", "_band")
+                      .agg(pl.col("numerator", "denominator").sum(), pl.col("_syn").any(),
+                           pl.col("_fb").any())
+                      .with_columns(area_level=pl.lit("nation"), area_code=pl.lit("SE")))
+            region = pl.concat([region, nation.select(region.columns)])
+        parts.append(region)
+    agg = aggregate_rows(cells, ind, exclude_home=micro)
+    if agg is not None:
+        parts.append(agg.cast(parts[0].schema) if parts else agg)
+    if not parts:
+        return pl.DataFrame(schema={**_empty_rollup().drop("n").schema,
+                                    "numerator": pl.Float64, "denominator": pl.Float64,
+                                    "_syn": pl.Boolean, "_fb": pl.Boolean})
+    both = pl.concat(parts)
     if "nation" in levels_of(ind):
-        allowed = [b for b in breakdowns_at(ind, "nation") if b in AGGREGATE_BREAKDOWNS]
-        nation = (both.filter(pl.col("area_level") == "lan", pl.col("breakdown").is_in(allowed))
-                  .group_by("year", "breakdown", "group_value", "_band")
-                  .agg(pl.col("numerator", "denominator").sum())
-                  .with_columns(area_level=pl.lit("nation"), area_code=pl.lit("SE")))
-        both = pl.concat([both, nation.select(*keys, "numerator", "denominator")])
+        have = both.filter(pl.col("area_level") == "nation").select(
+            "year", "breakdown").unique()
+        derived = national_from_lans(both, cells.n_lans())
+        derived = derived.join(have, on=["year", "breakdown"], how="anti")
+        derived = derived.filter(pl.col("breakdown").is_in(list(breakdowns_at(ind, "nation"))))
+        both = pl.concat([both, derived.select(both.columns)])
     return both

@@ -20,25 +20,28 @@ from scipy.special import expit, logit
 from scipy.stats import norm
 
 from jamlik.engine import _publish
+from jamlik.engine._aggregates import FALLBACK_NOTE
 from jamlik.engine._frames import Frames, _condition
-from jamlik.engine._methods import LEVELS, _finish, blank_first_year, estimate
-from jamlik.engine._rollup import Cells, levels_of, rolled_up
+from jamlik.engine._methods import LEVELS, SERIES, _finish, blank_first_year, estimate
+from jamlik.engine._rollup import Cells, levels_of, national_variables, rolled_up
 from jamlik.engine._survey import DOMAIN, domain_estimates, survey_domains
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
-from jamlik.model.errors import InputError
+from jamlik.model.errors import DataError, InputError
 
 COLUMNS = ["indicator_id", "year", "period", "area_level", "area_code", "breakdown",
            "group_value", "numerator", "denominator", "value", "lower_95", "upper_95",
            "lower_998", "upper_998", "method", "standard", "multiplier", "parent_code",
            "parent_value", "vs_parent_95", "vs_parent_998", "nation_value", "vs_nation_95",
            "vs_nation_998", "judgement_nation", "trend", "trend_reason", "suppressed",
-           "suppression_reason", "smoothed_value", "note", "computed_at"]
+           "suppression_reason", "smoothed_value", "note", "computed_at", "synthetic"]
+NO_NATION = "not compared: no national data"
 Progress = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
 class ComputeReport:
-    """What a run did: indicators computed and skipped, rows written, seconds taken."""
+    """What a run did: indicators computed, skipped (unchanged) and not computable (with the
+    missing input), rows written, seconds taken."""
 
     run_id: str
     computed: tuple[str, ...]
@@ -46,15 +49,15 @@ class ComputeReport:
     rows: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
 
 
 def _parents(wh) -> pl.DataFrame:
     areas = pl.from_arrow(wh.con.execute(
-        "SELECT level AS area_level, code AS area_code, parent_code FROM areas").arrow())
-    units = pl.from_arrow(wh.con.execute(
-        "SELECT 'vardcentral' AS area_level, code AS area_code, kommun_code AS parent_code "
-        "FROM care_units").arrow())
-    return pl.concat([areas.filter(pl.col("area_level") != "vardcentral"), units])
+        "SELECT level AS area_level, code AS area_code, parent_code FROM areas "
+        "WHERE level <> 'vardcentral' UNION ALL "
+        "SELECT 'vardcentral', code, kommun_code FROM care_units").to_arrow_table())
+    return areas.cast({c: pl.Utf8 for c in areas.columns})
 
 
 def fingerprint(wh, ind: Indicator) -> str:
@@ -77,7 +80,17 @@ def survey_indicator(frames: Frames, wh, ind: Indicator) -> pl.DataFrame:
     """Weighted domain estimates for lan/kommun; the nation from ``national_survey``."""
     from jamlik.engine._frames import filtered
 
-    t = filtered(frames, ind.denominator, ind)
+    base = frames("survey")
+    questions = [c for count in (ind.numerator, ind.denominator) if count is not None
+                 for c in (count.where or {}) if c not in base.columns]
+    if questions:
+        loaded = {r[0] for r in wh.con.execute("SELECT question FROM survey_questions").fetchall()}
+        for q in questions:
+            if q not in loaded:
+                raise DataError(f"the survey question {q!r} is not loaded (declare it under "
+                                f"questions: in the survey mapping)", file=f"{ind.id}.yaml",
+                                column="numerator.where", value=q)
+    t = filtered(frames, ind.denominator, ind, base=frames.survey(questions))
     y = None
     for col, spec in (ind.numerator.where or {}).items():
         cond = _condition(t, col, spec, f"{ind.id}.yaml")
@@ -99,7 +112,7 @@ def survey_indicator(frames: Frames, wh, ind: Indicator) -> pl.DataFrame:
     if measure and "nation" in levels_of(ind):
         nat = pl.from_arrow(wh.con.execute(
             "SELECT year, sex, estimate, se, respondents FROM national_survey WHERE measure = ?",
-            [measure]).arrow())
+            [measure]).to_arrow_table())
         nat = nat.filter(pl.col("sex").is_in(["total", "male", "female"]))
         p = nat["estimate"].to_numpy()
         se = nat["se"].fill_null(np.nan).to_numpy()
@@ -129,13 +142,39 @@ def survey_indicator(frames: Frames, wh, ind: Indicator) -> pl.DataFrame:
     return _finish(df, ind, "taylor_linearisation_logit", None)
 
 
+def _flags(rolled: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Per series: ``_syn`` (any synthetic input) and ``_fb`` (person-time fell back), over
+    the years a row pools (the window of a multi-year life expectancy)."""
+    span = ind.period_years if ind.method == "life_expectancy" else 1
+    flags = rolled.group_by(SERIES).agg(pl.col("_syn").any(), pl.col("_fb").any())
+    if span > 1:
+        flags = (pl.concat([flags.with_columns(pl.col("year") + j) for j in range(span)])
+                 .group_by(SERIES).agg(pl.col("_syn").any(), pl.col("_fb").any()))
+    return flags
+
+
+def _survey_synthetic(wh, ind: Indicator) -> tuple[bool, bool]:
+    """(survey microdata synthetic?, national survey synthetic?)"""
+    rows = dict(wh.con.execute(
+        "SELECT target, bool_or(coalesce(synthetic, false)) FROM loads "
+        "WHERE target IN ('survey', 'national_survey') GROUP BY 1").fetchall())
+    return bool(rows.get("survey")), bool(rows.get("national_survey"))
+
+
 def compute_indicator(cells: Cells, wh, ind: Indicator, parents: pl.DataFrame,
                       computed_at: datetime) -> pl.DataFrame:
     """All published rows of one indicator (suppressed values already blanked)."""
     if ind.is_survey:
         res = survey_indicator(cells.frames, wh, ind)
+        micro, nat = _survey_synthetic(wh, ind)
+        res = res.with_columns(_syn=pl.when(pl.col("area_level") == "nation")
+                               .then(pl.lit(nat)).otherwise(pl.lit(micro)), _fb=pl.lit(False))
     else:
-        res = estimate(rolled_up(cells, ind), ind)
+        rolled = rolled_up(cells, ind)
+        flags = _flags(rolled, ind)
+        res = estimate(rolled.drop("_syn", "_fb"), ind)
+        res = res.join(flags, on=SERIES, how="left").with_columns(
+            pl.col("_syn").fill_null(False), pl.col("_fb").fill_null(False))
         res = blank_first_year(res, ind, cells.frames.register_years()[0],
                                cells.frames.region_lans())
     res = res.with_columns(indicator_id=pl.lit(ind.id),
@@ -147,13 +186,30 @@ def compute_indicator(cells: Cells, wh, ind: Indicator, parents: pl.DataFrame,
     res = _publish.trend(res, ind)
     res = _publish.smooth(res, ind)
     res = _publish.blank_suppressed(res)
+    nation = res.filter(pl.col("area_level") == "nation", pl.col("breakdown") == "total")
+    years = nation.select("year").unique().with_columns(_nat=pl.lit(True))
+    res = res.join(years, on="year", how="left")
     no_nation = pl.col("nation_value").is_null() & (pl.col("area_level") != "nation")
     res = res.with_columns(
         computed_at=pl.lit(computed_at),
-        note=pl.concat_str([pl.col("note"), pl.when(no_nation).then(
-            pl.lit("no national figure for this breakdown"))], separator="; ",
-            ignore_nulls=True).replace("", None))
-    return res.select(COLUMNS)
+        synthetic=pl.col("_syn").fill_null(False),
+        note=pl.concat_str([pl.col("note"), pl.when(pl.col("_fb")).then(pl.lit(FALLBACK_NOTE)),
+                            pl.when(no_nation & pl.col("_nat").is_null()).then(pl.lit(NO_NATION))
+                            .when(no_nation).then(
+                                pl.lit("no national figure for this breakdown"))],
+                           separator="; ", ignore_nulls=True).replace("", None))
+    return _synthetic_in_region(res, cells.frames.home_region).select(COLUMNS)
+
+
+def _synthetic_in_region(res: pl.DataFrame, home: str | None) -> pl.DataFrame:
+    """Synthetic figures are published only for the region they were made for (the home
+    region's areas) and the nation they are compared with: never for another area."""
+    if home in (None, "SE"):
+        return res
+    inside = ((pl.col("area_level") == "nation")
+              | (pl.col("area_level").is_in(["vardcentral", "regso", "deso"]))
+              | (pl.col("area_code").str.slice(0, 2) == home))
+    return res.filter(~pl.col("synthetic") | inside)
 
 
 def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool = False,
@@ -167,19 +223,22 @@ def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool =
     started = time.perf_counter()
     began = datetime.now(UTC).replace(tzinfo=None)
     report = progress or (lambda step, fraction: None)
-    cat = catalogue or load_catalogue()
+    wh = warehouse
+    wh.migrate()
+    cat = catalogue or warehouse_catalogue(wh)
     ids = list(cat) if indicators is None else list(indicators)
     for i in ids:
         if i not in cat:
             raise InputError("indicators", i, f"catalogue ids, e.g. {sorted(cat)[:3]}")
-    wh = warehouse
-    wh.migrate()
     previous = _previous_fingerprints(wh)
     prints = {i: fingerprint(wh, cat[i]) for i in ids}
     todo = [i for i in ids if force or previous.get(i) != prints[i]]
     skipped = tuple(i for i in ids if i not in todo)
     parents = _parents(wh)
-    cells = Cells(Frames(wh.ibis()), [cat[i] for i in todo])
+    cells = Cells(Frames(wh.ibis(), wh.home_region), [cat[i] for i in todo])
+    missing = {i: why for i in todo if (why := missing_input(cells, wh, cat[i]))}
+    gone = [i for i in todo if i in missing]
+    todo = [i for i in todo if i not in missing]
     frames, timings = [], {}
     try:
         for k, i in enumerate(todo):
@@ -194,18 +253,72 @@ def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool =
     run_id = uuid.uuid4().hex[:12]
     rows = 0 if out is None else out.height
     with wh.load_session(f"jamlik compute {run_id}") as load:
-        if todo:
+        if todo or gone:
             wh.con.execute("DELETE FROM observations WHERE indicator_id IN ("
-                           + ", ".join("?" * len(todo)) + ")", todo)
+                           + ", ".join("?" * len(todo + gone)) + ")", todo + gone)
         if out is not None and rows:
             load.put("observations", out.to_arrow())
             load_id = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = "
                                      "'observations'").fetchone()[0]
             wh.con.execute("UPDATE observations SET load_id = ? WHERE load_id IS NULL", [load_id])
-        merged = {**previous, **{i: prints[i] for i in todo}}
+        merged = {**{i: v for i, v in previous.items() if i not in gone},
+                  **{i: prints[i] for i in todo}}
         wh.con.execute("INSERT INTO compute_runs VALUES (?, ?, ?, ?, ?, ?)",
                        [run_id, began, datetime.now(UTC).replace(tzinfo=None),
                         ",".join(todo), rows, json.dumps(merged)])
     report("done", 1.0)
     return ComputeReport(run_id=run_id, computed=tuple(todo), skipped=skipped, rows=rows,
-                         seconds=time.perf_counter() - started, timings=timings)
+                         seconds=time.perf_counter() - started, timings=timings,
+                         missing=missing)
+
+
+_LOAD_KIND = {"person_years": "population", "deaths": "deaths", "care_events": "care",
+              "person_measures": "measures", "conditions": "conditions", "survey": "survey"}
+
+
+def missing_input(cells: Cells, wh, ind: Indicator) -> str | None:
+    """Why the indicator cannot be computed from what is loaded, or None when it can."""
+    if ind.is_survey:
+        measure = ind.national.get("survey_measure")
+        nat = measure is not None and wh.con.execute(
+            "SELECT count(*) FROM national_survey WHERE measure = ?", [measure]).fetchone()[0]
+        if cells.rows("survey") or nat:
+            return None
+        return ("no survey loaded (jamlik load survey)"
+                + (f" and no national estimates for {measure!r} (jamlik load survey-national)"
+                   if measure else ""))
+    if cells.micro_ok(ind):
+        return None
+    names = national_variables(ind)
+    have = cells.aggregate_names()
+    if names and all(n in have for n in names) and levels_of(ind) != ():
+        return None
+    why = []
+    tables = ["person_years"] + [
+        {"deaths": "deaths", "care_events": "care_events", "person_measures": "person_measures",
+         "conditions": "conditions"}[c.source]
+        for c in (ind.numerator, ind.denominator) if c is not None and c.source in
+        ("deaths", "care_events", "person_measures", "conditions")]
+    for t in dict.fromkeys(tables):
+        if cells.rows(t) == 0:
+            why.append(f"no {t} loaded (jamlik load {_LOAD_KIND[t]})")
+    if names:
+        lacking = [n for n in names if n not in have]
+        why.append(f"no aggregates with {', '.join(lacking)} (jamlik load aggregates)")
+    return " and ".join(why) or "no input loaded"
+
+
+def warehouse_catalogue(wh, extra: Iterable[str] = ()) -> Catalogue:
+    """The catalogue a warehouse is computed with: the shipped indicators, the region's own
+    (``extra`` folders, e.g. ``$JAMLIK_CATALOGUE``) and one survey indicator per survey question
+    loaded without a catalogue file of its own."""
+    from jamlik.model.catalogue import survey_question_indicators
+
+    base = load_catalogue(extra_dirs=tuple(str(e) for e in extra))
+    rows = wh.con.execute("SELECT * FROM survey_questions ORDER BY question").fetchall()
+    names = [d[0] for d in wh.con.description]
+    questions = [dict(zip(names, r, strict=True)) for r in rows]
+    used = set(base) | {key for ind in base.values() if ind.is_survey
+                        for count in (ind.numerator, ind.denominator) if count is not None
+                        for key in (count.where or {})}
+    return base.with_indicators(survey_question_indicators(questions, exclude=used))

@@ -92,7 +92,7 @@ def decomposition_rows(comparison: str, dimension: str, area_level: str, area_co
 def _cells(wh, first: int, last: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Mean population and deaths of the region by band × groups (× cause), from the engine's
     unit frames (so a death has the same area and groups as in the indicators)."""
-    frames = Frames(wh.ibis())
+    frames = Frames(wh.ibis(), wh.home_region)
 
     def count(source: str, n, *extra) -> pl.DataFrame:
         t = frames(source)
@@ -111,16 +111,32 @@ def _cells(wh, first: int, last: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     return pop, deaths
 
 
-def _rest_of_sweden(wh, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-    sums = ", ".join(f"sum(deaths_{c})::DOUBLE" for c in CAUSES)
-    rows = wh.con.execute(
-        f"SELECT age_band, sum(population + 0.5 * deaths)::DOUBLE, {sums} "
-        "FROM aggregate_counts "
-        "WHERE year BETWEEN ? AND ? GROUP BY age_band", [first, last]).fetchall()
+def _rest_of_sweden(wh, first: int, last: int, region: str
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Deaths by band × cause and person-time by band of the kommuner outside ``region``, from
+    ``aggregates`` (person-time as the engine's indicators take it); None unless every other
+    kommun is loaded with deaths by cause for every year."""
+    from jamlik.engine._aggregates import PERSON_TIME, aggregate_cells
+
+    names = [f"deaths_{c}" for c in CAUSES]
+    cells = aggregate_cells(wh.ibis(), names).filter(
+        pl.col("year").is_between(first, last), pl.col("area_code").str.len_chars() == 4,
+        pl.col("area_code").str.slice(0, 2) != region)
+    others = {r[0] for r in wh.con.execute(
+        "SELECT code FROM areas WHERE level = 'kommun' AND left(code, 2) <> ?", [region]
+    ).fetchall()}
+    if not others:
+        return np.zeros((len(AGE_BANDS), len(CAUSES))), np.zeros(len(AGE_BANDS))
+    have = cells.group_by("year").agg(pl.col("area_code").n_unique())
+    if have.height != last - first + 1 or (have["area_code"] != len(others)).any() or \
+            not all(n in cells.columns for n in names):
+        return None
+    by_band = cells.group_by("_band").agg(pl.col(PERSON_TIME, *names).sum())
     pop, deaths = np.zeros(len(AGE_BANDS)), np.zeros((len(AGE_BANDS), len(CAUSES)))
-    for band, n, *d in rows:
-        i = AGE_BANDS.index(band)
-        pop[i], deaths[i] = n, [x or 0.0 for x in d]
+    for row in by_band.iter_rows(named=True):
+        i = int(row["_band"])
+        pop[i] = row[PERSON_TIME]
+        deaths[i] = [row[n] or 0.0 for n in names]
     return deaths, pop
 
 
@@ -160,7 +176,8 @@ def compute_le_decomposition(warehouse, *, years: int = 5, last_year: int | None
     last = int(last_year or latest)
     first = last - years + 1
     pop, deaths = _cells(wh, first, last)
-    region = region or pop["kommun_code"].drop_nulls().str.slice(0, 2).mode().sort()[0]
+    region = region or wh.home_region or \
+        pop["kommun_code"].drop_nulls().str.slice(0, 2).mode().sort()[0]
     frames, done, skipped = [], [], []
 
     def add(name, *args, note=None):
@@ -184,15 +201,19 @@ def compute_le_decomposition(warehouse, *, years: int = 5, last_year: int | None
             note += "; education from age 25: both groups have the region's rates below 25"
         add(f"{dim}:{g1} vs {g2}", dim, "lan", region, g1, g2, D1, P1, D2, P2, note=note)
     Dr, Pr = _arrays(pop, deaths, None)
-    Ds, Ps = _rest_of_sweden(wh, first, last)
-    Dn, Pn = Dr + Ds, Pr + Ps
-    nation_note = "nation = the region's microdata + aggregate_counts of the rest of Sweden"
-    add(f"area:{region} vs SE", "area", "lan", region, "SE", region, Dn, Pn, Dr, Pr,
-        note=nation_note)
-    for kommun in sorted(pop["kommun_code"].drop_nulls().unique().to_list()):
-        Dk, Pk = _arrays(pop, deaths, pl.col("kommun_code") == kommun)
-        add(f"area:{kommun} vs SE", "area", "kommun", kommun, "SE", kommun, Dn, Pn, Dk, Pk,
+    rest = _rest_of_sweden(wh, first, last, region)
+    if rest is None:
+        skipped.append("area vs SE: not compared: no national data (every other kommun's "
+                       "deaths by cause in aggregates)")
+    else:
+        Dn, Pn = Dr + rest[0], Pr + rest[1]
+        nation_note = "nation = the region's microdata + aggregates of the rest of Sweden"
+        add(f"area:{region} vs SE", "area", "lan", region, "SE", region, Dn, Pn, Dr, Pr,
             note=nation_note)
+        for kommun in sorted(pop["kommun_code"].drop_nulls().unique().to_list()):
+            Dk, Pk = _arrays(pop, deaths, pl.col("kommun_code") == kommun)
+            add(f"area:{kommun} vs SE", "area", "kommun", kommun, "SE", kommun, Dn, Pn, Dk, Pk,
+                note=nation_note)
     computed_at = datetime.now(UTC).replace(tzinfo=None)
     out = (pl.concat(frames).with_columns(computed_at=pl.lit(computed_at)).select(COLUMNS)
            if frames else None)

@@ -118,7 +118,8 @@ def external_rows(values: pl.DataFrame, ind: Indicator, parents: pl.DataFrame,
     df = _publish.compare(df, ind, parents)
     df = _publish.trend(df, ind)
     df = _publish.blank_suppressed(df).with_columns(
-        smoothed_value=pl.lit(None, dtype=pl.Float64), computed_at=pl.lit(computed_at))
+        smoothed_value=pl.lit(None, dtype=pl.Float64), computed_at=pl.lit(computed_at),
+        synthetic=pl.lit(False))
     no_nation = pl.col("nation_value").is_null() & (pl.col("area_level") != "nation")
     df = df.with_columns(note=pl.concat_str(
         [pl.col("note"), pl.when(no_nation).then(pl.lit("no national figure for this breakdown"))],

@@ -19,10 +19,11 @@ refresh``, see docs/sources.md) rather than from the person-level tables; they l
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -58,12 +59,14 @@ class Text:
 #: Methods whose ``population`` denominator is person-time at risk, not people on 31 December.
 PERSON_TIME_METHODS = ("rate", "dsr", "life_expectancy")
 #: Warehouse tables behind each unit source (input fingerprints and provenance).
-SOURCE_TABLES = {"population": ("person_years", "persons", "areas"),
-                 "deaths": ("deaths", "person_years", "persons", "areas"),
-                 "care_events": ("care_events", "deaths", "person_years", "persons", "areas"),
-                 "conditions": ("conditions", "person_years", "persons", "areas"),
-                 "person_measures": ("person_measures", "person_years", "persons", "areas"),
-                 "survey": ("survey", "national_survey", "areas")}
+SOURCE_TABLES = {"population": ("person_years", "listings", "persons", "areas"),
+                 "deaths": ("deaths", "person_years", "listings", "persons", "areas"),
+                 "care_events": ("care_events", "deaths", "person_years", "listings", "persons",
+                                 "areas"),
+                 "conditions": ("conditions", "person_years", "listings", "persons", "areas"),
+                 "person_measures": ("person_measures", "person_years", "listings", "persons",
+                                     "areas"),
+                 "survey": ("survey", "survey_answers", "national_survey", "areas")}
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class Indicator:
         if self.person_time:
             tables.add("deaths")
         if self.national:
-            tables.add("national_survey" if self.is_survey else "aggregate_counts")
+            tables.add("national_survey" if self.is_survey else "aggregates")
         return sorted(tables)
 
 
@@ -147,32 +150,102 @@ class Catalogue(Mapping[str, Indicator]):
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def with_indicators(self, extra: Iterable[Indicator]) -> Catalogue:
+        """This catalogue and ``extra`` (which replace indicators with the same id)."""
+        merged = dict(self._by_id)
+        for ind in extra:
+            merged[ind.id] = ind
+        return Catalogue(list(merged.values()))
+
 
 @cache
-def load_catalogue(include_external: bool = False) -> Catalogue:
-    """The catalogue shipped in ``jamlik/catalogue/*.yaml``.
+def load_catalogue(include_external: bool = False, extra_dirs: tuple[str, ...] = ()
+                   ) -> Catalogue:
+    """The catalogue shipped in ``jamlik/catalogue/*.yaml``, plus a region's own.
 
     ``include_external=True`` adds the indicators fed by declared sources
     (``jamlik/catalogue/external/*.yaml``). They are left out by default because the engine's
     ``compute`` computes every indicator of the catalogue it is given from the person-level
     tables; external ones are published by :mod:`jamlik.engine.external` instead.
+
+    ``extra_dirs`` (``--catalogue DIR`` / ``$JAMLIK_CATALOGUE``) are folders of the region's
+    own indicator files, validated like the shipped ones: a file whose id is already in the
+    catalogue replaces that indicator, any other adds one.
     """
     folder = resources.files("jamlik") / "catalogue"
     parts = [(folder, False)] + ([(folder / "external", True)] if include_external else [])
-    indicators: list[Indicator] = []
+    indicators: dict[str, Indicator] = {}
     for where, external in parts:
         files = sorted((f for f in where.iterdir() if f.name.endswith(".yaml")),
                        key=lambda f: f.name)
         for f in files:
-            ind = parse_indicator(yaml.safe_load(f.read_text("utf-8")), f.name)
+            ind = parse_indicator(_yaml(f.read_text("utf-8"), f.name), f.name)
             if ind.is_external != external:
                 raise DataError("external indicators belong in catalogue/external/, the others "
                                 "in catalogue/", file=f.name, column="method", value=ind.method)
-            if any(other.id == ind.id for other in indicators):
+            if ind.id in indicators:
                 raise DataError("indicator id is used by another catalogue file", file=f.name,
                                 column="id", value=ind.id)
-            indicators.append(ind)
-    return Catalogue(indicators)
+            indicators[ind.id] = ind
+    for folder_name in extra_dirs:
+        extra = Path(folder_name)
+        if not extra.is_dir():
+            raise DataError("the catalogue folder does not exist", file=str(extra))
+        seen: dict[str, str] = {}
+        for f in sorted(extra.glob("*.yaml")) + sorted(extra.glob("*.yml")):
+            try:
+                text = f.read_text("utf-8")
+            except UnicodeDecodeError:
+                raise DataError("an indicator file must be UTF-8 text", file=str(f)) from None
+            ind = parse_indicator(_yaml(text, str(f)), str(f))
+            if ind.id in seen:
+                raise DataError(f"indicator id is also used by {seen[ind.id]}", file=str(f),
+                                column="id", value=ind.id)
+            seen[ind.id] = f.name
+            if ind.is_external and not include_external:
+                indicators.pop(ind.id, None)
+                continue
+            indicators[ind.id] = ind
+    return Catalogue(list(indicators.values()))
+
+
+def _yaml(text: str, file: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
+                        row=None if mark is None else mark.line + 1) from None
+
+
+def survey_question_indicators(questions: Iterable[Mapping[str, Any]], *,
+                               exclude: set[str] = frozenset()) -> list[Indicator]:
+    """A ``survey_proportion`` indicator for each loaded survey question (rows of
+    ``survey_questions``) whose id is not in ``exclude`` (the catalogue's own)."""
+    import json
+
+    out = []
+    for q in questions:
+        if q["question"] in exclude:
+            continue
+        yes = ", ".join(json.loads(q["yes"])) if isinstance(q["yes"], str) else q["yes"]
+        out.append(Indicator(
+            id=q["question"], title=Text(q["label_sv"], q["label_en"]),
+            definition=Text(f"Andel som svarat {yes} av dem som besvarat frågan "
+                            f"({q['question']}).",
+                            f"Share answering {yes} among those who answered the question "
+                            f"({q['question']})."),
+            topic="survey", method="survey_proportion", unit=Text("procent", "per cent"),
+            multiplier=100.0, polarity=q.get("polarity") or "no_judgement",
+            denominator=Count("survey"), numerator=Count("survey", {q["question"]: True}),
+            source=Text(q.get("source_sv") or "Regionens enkät (jamlik load survey)",
+                        q.get("source_en") or "The region's survey (jamlik load survey)"),
+            ages=(q.get("min_age"), q.get("max_age")),
+            levels=(AreaLevel.NATION, AreaLevel.LAN, AreaLevel.KOMMUN),
+            breakdowns=("total", "sex", "age_group", "education", "income_quintile",
+                        "birth_region"),
+            national={"survey_measure": q["question"]}))
+    return out
 
 
 def parse_indicator(data: Any, file: str) -> Indicator:
