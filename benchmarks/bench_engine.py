@@ -11,8 +11,8 @@ import resource
 import time
 from pathlib import Path
 
-from jamlik.cli._demo import build_demo_warehouse
 from jamlik.engine import compute
+from jamlik.pipeline.demo import build_demo_warehouse
 from jamlik.store import Warehouse
 
 SEED = 20240501

@@ -19,8 +19,8 @@ from pathlib import Path
 def _warehouse(path: str | None, tmp: Path) -> Path:
     if path:
         return Path(path)
-    from jamlik.cli._demo import build_demo_warehouse
     from jamlik.engine import compute
+    from jamlik.pipeline.demo import build_demo_warehouse
     from jamlik.store import Warehouse
 
     db = tmp / "jamlik.duckdb"

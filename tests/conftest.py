@@ -34,7 +34,7 @@ def _build_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> P
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """Path to a demo warehouse built once per test run (read-only use, please)."""
-    from jamlik.cli._demo import build_demo_warehouse
+    from jamlik.pipeline.demo import build_demo_warehouse
 
     return _build_once(tmp_path_factory, "demo",
                        lambda path: build_demo_warehouse(path, seed=DEMO_SEED))

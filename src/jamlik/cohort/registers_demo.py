@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from jamlik.demo.extracts import income_in_quintile, synthetic_personnummer
 from jamlik.model.errors import InputError
 
 __all__ = ["FILES", "DemoRegisters", "synthetic_personnummer", "write_demo_registers"]
@@ -99,37 +100,6 @@ class DemoRegisters:
     spec: Path
     key_file: Path
     truth: Mapping[str, Any]
-
-
-def synthetic_personnummer(birth_days: np.ndarray, male: np.ndarray,
-                           rng: np.random.Generator) -> np.ndarray:
-    """Distinct 12-digit synthetic numbers ``YYYYMMDDNNNC`` (serial 900–999, sex digit, Luhn).
-
-    ``birth_days`` are days since 1970-01-01. Numbers are distinct across the input.
-    """
-    b = np.asarray(birth_days, dtype=np.int64)
-    m = np.asarray(male, dtype=bool)
-    if b.shape != m.shape:
-        raise InputError("male", f"shape {m.shape}", f"one sex flag per birth day (shape {b.shape})")
-    date8 = np.char.replace(np.datetime_as_string(_EPOCH + b, unit="D"), "-", "")
-    serial = np.zeros(b.size, dtype=np.int64)
-    todo = np.arange(b.size)
-    for _ in range(100):  # redraw collisions (rare: 50 serials per sex and birth date)
-        serial[todo] = 900 + 10 * rng.integers(0, 10, todo.size) + 2 * rng.integers(0, 5, todo.size) \
-            + m[todo].astype(np.int64)
-        key = np.char.add(date8, serial.astype(str))
-        _, first = np.unique(key, return_index=True)
-        dup = np.setdiff1d(np.arange(b.size), first)
-        if dup.size == 0:
-            break
-        todo = dup
-    else:  # pragma: no cover - needs > 50 persons of one sex born on one day
-        raise InputError("birth_days", "too many persons per birth date", "at most 50 per sex and day")
-    nine = np.char.add(np.array([d[2:] for d in date8.tolist()], dtype="U6"), serial.astype(str))
-    digits = np.frombuffer(np.char.encode(nine, "ascii").astype("S9").tobytes(), np.uint8).reshape(-1, 9) - 48
-    prod = digits.astype(np.int64) * np.array([2, 1, 2, 1, 2, 1, 2, 1, 2])
-    check = (10 - np.where(prod > 9, prod - 9, prod).sum(axis=1) % 10) % 10
-    return np.char.add(np.char.add(date8, serial.astype(str)), check.astype(str))
 
 
 def _days(col: pl.Series) -> np.ndarray:
@@ -219,9 +189,7 @@ def write_demo_registers(out: str | Path, *, seed: int | None = None, demo=None,
     gp, gy = grid_p[alive], grid_y[alive]
     cuts = np.asarray(demo.truth["income_quintile_cut_points_log_tkr"], dtype=float)
     q = persons["income_quintile"].fill_null(3).to_numpy().astype(np.int64)
-    lo = np.concatenate([[cuts[0] - 1.2], cuts])[q - 1] + 0.03
-    hi = np.concatenate([cuts, [cuts[-1] + 1.0]])[q - 1] - 0.03
-    log_income = lo + (hi - lo) * rng.random(persons.height)
+    log_income = income_in_quintile(cuts, q, rng)
     income = np.round(np.exp(log_income) * 10)  # hundreds of SEK per consumption unit
     edu = persons["education"].to_list()
     age_in_year = gy - by[gp]
