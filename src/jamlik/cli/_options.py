@@ -16,3 +16,6 @@ LangOption = Annotated[str | None, typer.Option(
 IndicatorOption = Annotated[list[str] | None, typer.Option(
     "--indicator", help="Bara dessa indikatorer / only these indicator ids.",
     show_default=False)]
+CatalogueOption = Annotated[list[Path] | None, typer.Option(
+    "--catalogue", help="Egna indikatorer / folder of the region's own indicator files (also "
+                        "$JAMLIK_CATALOGUE).", show_default=False)]

@@ -153,6 +153,14 @@ def life_expectancy(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
               .agg(pl.col("numerator", "denominator").sum(), pl.col("_years").sum())
               .filter(pl.col("year") >= first + k - 1,
                       pl.col("year") <= int(df["year"].max())))
+    # A window needs every one of its years for the area (a year whose deaths are not loaded
+    # is missing, not zero).
+    area = ["year", "area_level", "area_code"]
+    present = df.select(area).unique()
+    whole = (pl.concat([present.with_columns(pl.col("year") + j) for j in range(k)])
+             .group_by(area).agg(pl.len().alias("_n")).filter(pl.col("_n") == k)
+             .select(area))
+    rolled = rolled.join(whole, on=area, how="semi")
     full = _complete_bands(rolled.drop("_years"), list(range(len(LE_BANDS))))
     bad = full.group_by(SERIES).agg(
         ((pl.col("denominator") <= 0) | (pl.col("numerator") > pl.col("denominator")))

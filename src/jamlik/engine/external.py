@@ -57,7 +57,7 @@ def period_year(period: pl.Expr) -> pl.Expr:
 
 def _parents(wh) -> pl.DataFrame:
     return pl.from_arrow(wh.con.execute(
-        "SELECT level AS area_level, code AS area_code, parent_code FROM areas").arrow())
+        "SELECT level AS area_level, code AS area_code, parent_code FROM areas").to_arrow_table())
 
 
 def _values(wh, ids: list[str]) -> pl.DataFrame:
@@ -66,7 +66,7 @@ def _values(wh, ids: list[str]) -> pl.DataFrame:
         "SELECT v.source, v.indicator_id, v.area_code, v.period, v.sex, v.value, v.numerator, "
         "v.denominator, v.load_id, a.level AS area_level FROM source_values v "
         f"JOIN areas a ON a.code = v.area_code WHERE v.indicator_id IN ({placeholders})",
-        ids).arrow())
+        ids).to_arrow_table())
 
 
 def _limits(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:

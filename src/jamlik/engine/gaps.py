@@ -283,7 +283,7 @@ def compute_gaps(warehouse, *, indicators: Iterable[str] | None = None,
         "SELECT indicator_id, year, period, area_level, area_code, breakdown, group_value, "
         "denominator, value, lower_95, upper_95, suppressed, judgement_nation "
         "FROM observations WHERE breakdown <> 'age_group' "
-        "AND indicator_id IN (SELECT unnest(?))", [ids]).arrow())
+        "AND indicator_id IN (SELECT unnest(?))", [ids]).to_arrow_table())
     frame = gaps_frame(obs, _areas(wh), cat)
     _write(wh, "gaps", frame, ids, "jamlik equity gaps")
     hidden = int(frame["hidden_gap"].fill_null(False).sum()) if frame.height else 0

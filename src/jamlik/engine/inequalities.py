@@ -539,7 +539,7 @@ def _areas(wh) -> pl.DataFrame:
     return pl.from_arrow(wh.con.execute(
         "SELECT code, level, CASE level WHEN 'deso' THEN kommun_code WHEN 'regso' THEN "
         "kommun_code WHEN 'kommun' THEN lan_code WHEN 'lan' THEN 'SE' END AS parent "
-        "FROM areas WHERE level IN ('deso', 'regso', 'kommun', 'lan')").arrow())
+        "FROM areas WHERE level IN ('deso', 'regso', 'kommun', 'lan')").to_arrow_table())
 
 
 def compute_inequalities(warehouse, *, indicators: Iterable[str] | None = None,
@@ -557,7 +557,7 @@ def compute_inequalities(warehouse, *, indicators: Iterable[str] | None = None,
     obs = pl.from_arrow(wh.con.execute(
         "SELECT indicator_id, year, period, area_level, area_code, breakdown, group_value, "
         "denominator, value, lower_95, upper_95, suppressed FROM observations "
-        "WHERE breakdown <> 'age_group' AND indicator_id IN (SELECT unnest(?))", [ids]).arrow())
+        "WHERE breakdown <> 'age_group' AND indicator_id IN (SELECT unnest(?))", [ids]).to_arrow_table())
     frame = inequalities_frame(obs, _areas(wh), cat, confidence=confidence, progress=progress)
     _write(wh, "inequalities", frame, ids, "jamlik equity inequalities")
     n_sets = frame.select(SET_KEY).unique().height if frame.height else 0

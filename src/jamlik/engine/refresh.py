@@ -249,14 +249,7 @@ def _last_loads(wh: Warehouse) -> dict[str, tuple[str, str]]:
 
 
 def _areas(wh: Warehouse) -> dict[str, str]:
-    rows = wh.con.execute("SELECT code, name FROM areas").fetchall()
-    if rows:
-        return dict(rows)
-    from jamlik.geo import AreaRegistry
-
-    table = AreaRegistry.builtin().table
-    return dict(zip(table.column("code").to_pylist(), table.column("name").to_pylist(),
-                    strict=True))
+    return dict(wh.con.execute("SELECT code, name FROM areas").fetchall())
 
 
 def _source_row(spec: SourceSpec, status: str, *, content_hash=None, periods=(), rows=None,
@@ -321,6 +314,10 @@ def refresh(config: RefreshConfig | str | Path, *, db_path: str | Path,
             wh.migrate()
             areas = _areas(wh)
             last = _last_loads(wh)
+        if not areas:
+            raise InputError("db", str(db_path), "a warehouse made with jamlik init (this one "
+                             "has no area registry)",
+                             hint=f"run: jamlik init --region CODE --db {db_path}")
         fetched, outcomes = [], []
         for spec in cfg.sources:
             current = spec

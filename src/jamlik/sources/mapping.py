@@ -287,7 +287,7 @@ def _sex(column, mapping, name, rows, issues) -> np.ndarray:
     text = _text(column)
     keys = np.array([None if t is None else normalise(t) for t in text], dtype=object)
     out = np.array([lookup.get(k) for k in keys], dtype=object)
-    for i in np.flatnonzero(np.array([o is None for o in out])):
+    for i in np.flatnonzero(np.array([o is None for o in out], dtype=bool)):
         issues.append(
             Issue(Severity.ERROR, "sex.unknown", name, int(rows[i]), mapping.sex, text[i])
         )

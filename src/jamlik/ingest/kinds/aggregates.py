@@ -88,7 +88,7 @@ def prepare(ctx: Context) -> Output:
     reason = "CASE " + " ".join(f"WHEN {w} THEN variable || ': {r}'" for w, r in checks) + " END"
     ctx.issues.add(" OR ".join(w for w, _ in checks), "variable", reason, "raw", table="long",
                    reason_is_sql=True, column_is_sql=True)
-    keys = ["trim(area_code)", "year__v", "sex__v", "coalesce(age__n::VARCHAR, band__v)",
+    keys = ["__file", "trim(area_code)", "year__v", "sex__v", "coalesce(age__n::VARCHAR, band__v)",
             f"coalesce({edu}, '')", "coalesce(iq__v, 0)", f"coalesce({region}, '')"]
     ctx.duplicates(keys, "area_code",
                    "the same area, year, sex, age and groups twice (the first is kept)")
