@@ -169,6 +169,26 @@ def _national(rng) -> pd.DataFrame:
                                        "respondents"])
 
 
+def _long_aggregates(agg: pd.DataFrame) -> pd.DataFrame:
+    """``aggregates`` rows (one per variable) of the rest of Sweden's kommuner, and national
+    rows (``SE``: the two kommuner's counts × 40, a made-up nation that is loaded as such)."""
+    counts = [c for c in agg.columns if c not in ("kommun_code", "year", "sex", "age_band",
+                                                  "education", "income_quintile")]
+    dims = ["year", "sex", "age_band", "education", "income_quintile"]
+    nation = agg.groupby(dims, dropna=False)[counts].sum().reset_index()
+    nation[counts] = nation[counts] * 40
+    nation["kommun_code"] = "SE"
+    both = pd.concat([agg, nation], ignore_index=True)
+    long = both.melt(id_vars=["kommun_code", *dims], value_vars=counts, var_name="variable",
+                     value_name="value").rename(columns={"kommun_code": "area_code"})
+    long["value"] = long["value"].astype(float)
+    long["income_quintile"] = long["income_quintile"].astype("Int8")
+    long["birth_region"] = None
+    long["population_type"] = np.where(long.variable == "population", "dec31_survivors", None)
+    long["synthetic"] = False
+    return long
+
+
 def build_warehouse(path, seed: int = 7, n: int = 4000) -> dict[str, pd.DataFrame]:
     tables = build_tables(seed, n)
     units = pd.DataFrame({"code": list(UNITS), "name": list(UNITS),
@@ -176,12 +196,25 @@ def build_warehouse(path, seed: int = 7, n: int = 4000) -> dict[str, pd.DataFram
                           "lon": 15.6, "lat": 58.4, "operator": "Region"})
     registry = AreaRegistry.builtin().with_care_units(
         __import__("pyarrow").Table.from_pandas(units, preserve_index=False))
+    survey = tables["survey"]
+    answers = survey[survey.responded].melt(
+        id_vars=["year", "respondent_id"], value_vars=list(ANSWERS), var_name="question",
+        value_name="value").dropna(subset=["value"])
+    answers["value"] = answers["value"].astype(bool)
+    questions = pd.DataFrame({"question": list(ANSWERS), "label_sv": list(ANSWERS),
+                              "label_en": list(ANSWERS), "yes": '["1"]', "no": '["0"]',
+                              "polarity": "no_judgement"})
+    stored = {**tables, "survey": survey.drop(columns=list(ANSWERS)),
+              "survey_answers": answers, "survey_questions": questions,
+              "aggregates": _long_aggregates(tables["aggregate_counts"])}
+    del stored["aggregate_counts"]
     with Warehouse(path) as wh:
         wh.migrate()
         with wh.load_session("engine test fixture") as load:
             load.put("areas", registry.table, mode="replace")
             load.put("care_units", units)
-            for name, df in tables.items():
+            for name, df in stored.items():
                 load.put(name, df)
+            load.set_meta("home_region", "05")
     tables["care_units"] = units
     return tables

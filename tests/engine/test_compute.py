@@ -43,7 +43,7 @@ def _death_kommun(t) -> pd.Series:
 def test_observation_columns_match_the_migration(small):
     with Warehouse(small[0], read_only=True) as wh:
         names = [c[0] for c in wh.columns("observations")]
-    assert names == [*COLUMNS, "load_id"]
+    assert sorted(names) == sorted([*COLUMNS, "load_id"])  # load_id (003), synthetic (007)
 
 
 def test_population_count_equals_person_years(obs, small):
@@ -139,11 +139,16 @@ def test_rollup_kommun_sums_to_lan(obs):
     assert checked == 6
 
 
-def test_nation_adds_the_rest_of_sweden(obs, small):
+def test_the_nation_is_the_loaded_national_rows_never_a_partial_sum(obs, small):
     agg = small[1]["aggregate_counts"]
     rest = agg[agg.year == 2019].population.sum()
-    lan = _row(obs, "population_total", 2019, "lan", "05")["value"]
-    assert _row(obs, "population_total", 2019, "nation", "SE")["value"] == lan + rest
+    # the national rows loaded as SE (the two kommuner × 40), not region + two kommuner
+    assert _row(obs, "population_total", 2019, "nation", "SE")["value"] == rest * 40
+    for kommun in ("0180", "1480"):
+        expected = agg[(agg.year == 2019) & (agg.kommun_code == kommun)].population.sum()
+        assert _row(obs, "population_total", 2019, "kommun", kommun)["value"] == expected
+    # Stockholm's and Västra Götaland's län: one kommun each loaded, so no figure
+    assert obs.filter(pl.col("area_code").is_in(["01", "14"])).height == 0
 
 
 def test_proportion_values_equal_stats(obs):

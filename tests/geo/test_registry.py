@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 
 from jamlik.geo import AreaRegistry, boundaries
+from jamlik.geo.registry import builtin_vintages
 from jamlik.model import AreaCodeError, AreaLevel, InputError
 
 
@@ -15,11 +16,32 @@ def reg() -> AreaRegistry:
 
 
 def test_counts_match_scb(reg):
-    # SCB: 21 län, 290 kommuner, 3 363 RegSO (2020), 5 984 DeSO (2018) — see data/PROVENANCE.md.
+    # SCB: 21 län, 290 kommuner; DeSO 2018 (5 984) with RegSO 2020 (3 363) and DeSO 2025
+    # (6 160) with RegSO 2025 (3 363); 5 835 DeSO and 3 362 RegSO codes are in both
+    # (data/PROVENANCE.md), so the registry holds each code once.
     assert {lv: reg.count(lv) for lv in AreaLevel} == {
-        AreaLevel.NATION: 1, AreaLevel.LAN: 21, AreaLevel.KOMMUN: 290, AreaLevel.REGSO: 3363,
-        AreaLevel.DESO: 5984, AreaLevel.VARDCENTRAL: 0,
+        AreaLevel.NATION: 1, AreaLevel.LAN: 21, AreaLevel.KOMMUN: 290, AreaLevel.REGSO: 3364,
+        AreaLevel.DESO: 5984 + 6160 - 5835, AreaLevel.VARDCENTRAL: 0,
     }
+    vintages = builtin_vintages().to_pylist()
+    for vintage, deso in (("2018", 5984), ("2025", 6160)):
+        rows = [r for r in vintages if r["vintage"] == vintage]
+        assert sum(r["level"] == "deso" for r in rows) == deso
+        assert sum(r["level"] == "regso" for r in rows) == 3363
+
+
+def test_vintages_keep_each_codes_parent_and_know_the_changes(reg):
+    rows = builtin_vintages().to_pylist()
+    parents = {}
+    for r in rows:
+        parents.setdefault(r["code"], set()).add(r["parent_code"])
+    assert all(len(p) == 1 for p in parents.values())  # SCB's keys agree on every shared code
+    in_vintage = {(r["vintage"], r["code"]) for r in rows}
+    # Linköping: 0580C1190 ceased in 2025 (into 0580C1191/1192); Mjölby's C2010 became B2010
+    assert ("2018", "0580C1190") in in_vintage and ("2025", "0580C1190") not in in_vintage
+    assert ("2025", "0580C1191") in in_vintage and ("2018", "0580C1191") not in in_vintage
+    assert ("2025", "0586B2010") in in_vintage and ("2025", "0586C2010") not in in_vintage
+    assert reg["0580C1191"].parent_code == reg["0580C1190"].parent_code
 
 
 def test_hierarchy_is_complete(reg):
@@ -32,7 +54,8 @@ def test_hierarchy_is_complete(reg):
                                         AreaLevel.NATION]
     assert [a.code for a in chain][1:] == ["0580", "05", "SE"]
     assert len(reg.children("05", AreaLevel.KOMMUN)) == 13
-    assert len(reg.children("05", AreaLevel.DESO)) == 276
+    # 276 DeSO 2018 + 13 codes new in 2025 (8 in Linköping, 5 recoded in Mjölby)
+    assert len(reg.children("05", AreaLevel.DESO)) == 276 + 13
 
 
 def test_socioeconomic_area_type(reg):
@@ -40,7 +63,9 @@ def test_socioeconomic_area_type(reg):
     counts = {}
     for area in reg.at_level("regso"):
         counts[area.socio_type] = counts.get(area.socio_type, 0) + 1
-    assert counts == {1: 160, 2: 289, 3: 855, 4: 1770, 5: 289}
+    # RegSO 2020 has a type each; the one RegSO new in 2025 (2523R011) has none yet
+    assert counts == {1: 160, 2: 289, 3: 855, 4: 1770, 5: 289, None: 1}
+    assert reg["2523R011"].socio_type is None
     deso = reg["0580C1010"]
     assert deso.socio_type == reg[deso.regso_code].socio_type
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jamlik.model import DataError
@@ -92,3 +94,49 @@ def test_bad_external_indicator_files_name_file_and_key(change, column, rule):
     with pytest.raises(DataError, match=rule) as caught:
         parse_indicator({**EXTERNAL, **change}, "x_ext.yaml")
     assert (caught.value.file, caught.value.column) == ("x_ext.yaml", column)
+
+
+def test_a_region_adds_and_overrides_indicators_from_its_own_folder(tmp_path):
+    import yaml
+
+    from jamlik.model.catalogue import load_catalogue
+
+    shipped = load_catalogue()
+    own = yaml.safe_load((Path(__file__).parents[2] / "src" / "jamlik" / "catalogue"
+                          / "mortality_all_cause.yaml").read_text(encoding="utf-8"))
+    own["title"] = {"sv": "Dödlighet (regionens definition)", "en": "Mortality (region's)"}
+    (tmp_path / "mortality_all_cause.yaml").write_text(yaml.safe_dump(own), encoding="utf-8")
+    new = dict(own, id="region_mortality_75", ages=[None, 74])
+    (tmp_path / "region_mortality_75.yaml").write_text(yaml.safe_dump(new), encoding="utf-8")
+    cat = load_catalogue(extra_dirs=(str(tmp_path),))
+    assert len(cat) == len(shipped) + 1
+    assert cat["mortality_all_cause"].title.sv == "Dödlighet (regionens definition)"
+    assert cat["region_mortality_75"].ages == (None, 74)
+
+
+def test_a_bad_region_indicator_names_its_file_and_key(tmp_path):
+    from jamlik.model.catalogue import load_catalogue
+
+    (tmp_path / "broken.yaml").write_text("id: broken\nmethod: magic\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_catalogue(extra_dirs=(str(tmp_path),))
+    assert err.value.file == str(tmp_path / "broken.yaml")
+    (tmp_path / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DataError, match="not valid YAML"):
+        load_catalogue(extra_dirs=(str(tmp_path), "again"))
+
+
+def test_loaded_survey_questions_become_indicators():
+    from jamlik.model.catalogue import survey_question_indicators
+
+    rows = [{"question": "snus_daily", "label_sv": "Snusar dagligen", "label_en": "Daily snus",
+             "yes": '["1"]', "no": '["2", "3"]', "min_age": 16, "max_age": 84,
+             "polarity": "low_is_good", "source_sv": None, "source_en": None},
+            {"question": "good_health", "label_sv": "x", "label_en": "x", "yes": '["1"]',
+             "no": '["0"]', "min_age": None, "max_age": None, "polarity": "high_is_good"}]
+    made = survey_question_indicators(rows, exclude={"good_health"})
+    assert [i.id for i in made] == ["snus_daily"]
+    ind = made[0]
+    assert ind.method == "survey_proportion" and ind.numerator.where == {"snus_daily": True}
+    assert ind.ages == (16, 84) and ind.polarity == "low_is_good"
+    assert ind.national == {"survey_measure": "snus_daily"}
