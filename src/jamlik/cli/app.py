@@ -82,16 +82,23 @@ def db_info(db: DbOption = None, lang: LangOption = None) -> None:
         raise typer.Exit(1)
     with Warehouse(settings.db_path, read_only=True) as wh:
         console.print(f"[bold]{settings.db_path}[/]  schema {wh.version}/{wh.latest_version}")
+        home = wh.home_region
+        if home:
+            synthetic = wh.get_meta("synthetic_region")
+            console.print(t("cli.info_region", settings.language, region=home) + (
+                "  " + t("cli.info_synthetic", settings.language) if synthetic else ""))
         table = Table("table", "rows")
         for name, rows in wh.tables().items():
             table.add_row(name, f"{rows:,}".replace(",", " "))
         console.print(table)
         loads = wh.con.execute(
-            "SELECT source, count(*) AS tables, sum(rows) AS rows, max(finished_at) AS finished "
-            "FROM loads GROUP BY source ORDER BY finished DESC LIMIT 10").fetchall()
-        recent = Table("source", "tables", "rows", "finished (UTC)")
-        for source, n, rows, at in loads:
-            recent.add_row(source, str(n), f"{rows:,}".replace(",", " "), f"{at:%Y-%m-%d %H:%M}")
+            "SELECT source, string_agg(DISTINCT kind, ', '), count(*) AS tables, sum(rows) AS rows,"
+            " max(finished_at) AS finished, bool_or(synthetic) FROM loads GROUP BY source "
+            "ORDER BY finished DESC LIMIT 10").fetchall()
+        recent = Table("source", "kind", "tables", "rows", "finished (UTC)", "synthetic")
+        for source, kind, n, rows, at, syn in loads:
+            recent.add_row(source, kind or "", str(n), f"{rows:,}".replace(",", " "),
+                           f"{at:%Y-%m-%d %H:%M}", "ja/yes" if syn else "")
         console.print(recent)
 
 

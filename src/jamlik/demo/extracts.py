@@ -104,7 +104,7 @@ class Extract:
 
 def _write(out: Path, kind: str, table: pa.Table, mapping: dict) -> Extract:
     path = out / f"{kind}.parquet"
-    pq.write_table(table, path, compression="zstd")
+    pq.write_table(table, path, compression="lz4")
     mapping_path = out / f"{kind}.yaml"
     header = (f"# Mapping of the demo's synthetic {kind} extract (docs/data-layouts.md).\n")
     mapping_path.write_text(header + yaml.safe_dump({"kind": kind, **mapping},
@@ -136,7 +136,8 @@ def write_extracts(tables, truth, out: str | Path, *, seed: int) -> list[Extract
     birth = persons["birth_date"].cast(pa.int32()).to_numpy().astype(np.int64)
     male = persons["sex"].to_numpy(zero_copy_only=False) == "male"
     pnr = synthetic_personnummer(birth, male, rng, first_serial=0)
-    dashed = np.array([f"{p[:8]}-{p[8:]}" for p in pnr.tolist()], dtype=object)
+    dashed = np.char.add(np.char.add(pnr.astype("U8"), "-"),
+                         np.char.replace(pnr, pnr.astype("U8"), "")).astype(object)
 
     def positions(column) -> np.ndarray:
         return pc.index_in(column, value_set=persons["person_id"]).to_numpy().astype(np.int64)
@@ -232,11 +233,10 @@ def write_extracts(tables, truth, out: str | Path, *, seed: int) -> list[Extract
 
 def _education_of(tables) -> list[str | None]:
     """Each person's education group (the demo's is fixed per person; under 25 it is blank in
-    the tables, so the group is taken from any adult row, else drawn as missing)."""
-    py = tables["person_years"]
-    persons = tables["persons"]["person_id"].to_pylist()
-    seen: dict[str, str] = {}
-    for pid, edu in zip(py["person_id"].to_pylist(), py["education"].to_pylist(), strict=True):
-        if edu is not None:
-            seen[pid] = edu
-    return [seen.get(p) for p in persons]
+    the tables, so the group is taken from any adult row; None when there is none)."""
+    import polars as pl
+
+    py = pl.from_arrow(tables["person_years"].select(["person_id", "education"]))
+    known = py.drop_nulls("education").unique("person_id", keep="last")
+    persons = pl.from_arrow(tables["persons"].select(["person_id"]))
+    return persons.join(known, on="person_id", how="left")["education"].to_list()
