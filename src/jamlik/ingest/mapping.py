@@ -214,6 +214,8 @@ def _question(data: Any, index: int, source: str) -> Question:
     if not isinstance(data, dict):
         raise DataError("a question is a mapping (id, column, label, yes, no)", file=source,
                         column=where, value=data)
+    # YAML 1.1 (PyYAML) reads the bare keys ``yes:`` and ``no:`` as the booleans true/false.
+    data = {("yes" if k is True else "no" if k is False else k): v for k, v in data.items()}
     for key in ("id", "label", "yes"):
         if key not in data:
             raise DataError("required key is missing", file=source, column=f"{where}.{key}")
