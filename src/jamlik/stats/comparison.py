@@ -67,7 +67,7 @@ def compare(
     reason[~np.isfinite(bm)] = "benchmark missing"
     reason[~(np.isfinite(lo) & np.isfinite(hi))] = "confidence interval missing"
     reason[~np.isfinite(va)] = "value missing"
-    ok = np.array([r is None for r in reason])
+    ok = np.array([r is None for r in reason], dtype=bool)
     with np.errstate(invalid="ignore"):
         code = np.where(lo > bm, "higher", np.where(hi < bm, "lower", "similar")).astype(object)
     code[~ok] = "not_compared"

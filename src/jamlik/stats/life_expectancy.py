@@ -80,7 +80,7 @@ def _reasons(deaths: np.ndarray, pop: np.ndarray) -> np.ndarray:
 def _compute(deaths: np.ndarray, pop: np.ndarray, levels: tuple[float, ...]):
     e, se = _chiang(deaths, pop)
     reasons = _reasons(deaths, pop)
-    bad_group = np.array([r is not None for r in reasons])
+    bad_group = np.array([r is not None for r in reasons], dtype=bool)
     wide = z_value(0.95) * se > 10  # PHE: suppress values whose 95% CI is wider than 20 years
     value = np.where(bad_group[:, None] | wide | ~np.isfinite(e), np.nan, e)
     # Limits only where they are defined: rejected groups (tiny population, no deaths in 90+)
