@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from jamlik.cli._options import DbOption, LangOption
@@ -168,5 +169,6 @@ def main() -> None:
     try:
         app()
     except JamlikError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        # One line, as it is (no wrapping at the terminal's width, no markup in the message).
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(2) from None

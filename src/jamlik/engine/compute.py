@@ -282,6 +282,14 @@ def missing_input(cells: Cells, wh, ind: Indicator) -> str | None:
         measure = ind.national.get("survey_measure")
         nat = measure is not None and wh.con.execute(
             "SELECT count(*) FROM national_survey WHERE measure = ?", [measure]).fetchone()[0]
+        columns = set(cells.frames("survey").columns)
+        loaded = {r[0] for r in wh.con.execute("SELECT question FROM survey_questions")
+                  .fetchall()}
+        unloaded = sorted({c for count in (ind.numerator, ind.denominator) if count is not None
+                           for c in (count.where or {}) if c not in columns | loaded})
+        if unloaded:
+            return (f"the survey question {unloaded[0]!r} is not loaded (declare it under "
+                    "questions: in the survey mapping)")
         if cells.rows("survey") or nat:
             return None
         return ("no survey loaded (jamlik load survey)"

@@ -231,7 +231,8 @@ class Context:
 
     def duplicates(self, keys: list[str], column: str, reason: str, *,
                    table: str = "typed") -> None:
-        """Reject every row but the first (file order, then row) with the same ``keys``."""
+        """Reject every row but the first (file order, then row) with the same ``keys``; the
+        value shown is ``column``'s (an identity number masked)."""
         part = ", ".join(keys)
         self.st.create("dups", f"SELECT __file, __row FROM (SELECT __file, __row, row_number() "
                                f"OVER (PARTITION BY {part} ORDER BY __file, __row) AS k "
@@ -240,7 +241,8 @@ class Context:
         if self.st.scalar(f"SELECT count(*) FROM {self.st['dups']}"):
             self.issues.add(f"EXISTS (SELECT 1 FROM {self.st['dups']} d WHERE d.__file = "
                             f"r.__file AND d.__row = r.__row)", column, reason,
-                            "'<duplicate>'", table=table)
+                            f"{column}__masked" if column in self.staged.identity else column,
+                            table=table)
         self.st.drop("dups")
 
 

@@ -23,12 +23,12 @@ from jamlik.ingest import _sql
 from jamlik.ingest.layouts import LAYOUTS, Layout
 from jamlik.ingest.mapping import LoadMapping
 from jamlik.model.errors import DataError, SchemaError
+from jamlik.model.identity import mask_in_text
 from jamlik.sources.extract import ExtractFile, open_extract
 from jamlik.store.staging import MemoTable, Staging
 
 ISSUE_COLUMNS = ("file", "row", "column", "reason", "value", "action")
 REJECTED, SET_MISSING, IMPUTED = "rejected", "set_missing", "imputed"
-_ID_LIKE = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 Progress = Callable[[str, float], None]
 
@@ -236,7 +236,7 @@ def _read_all(st, extracts, plans, staged, issues, layout, mapping, columns, ide
         info.skipped_lines = e.skipped_lines
         issues.add_rows([(e.name, b.row, "(line)",
                           f"expected {b.expected} fields separated by {e.delimiter!r}, "
-                          f"found {b.found}", _mask_text(b.text), REJECTED)
+                          f"found {b.found}", mask_in_text(b.text), REJECTED)
                          for b in e.bad_lines])
 
 
@@ -373,7 +373,3 @@ class IdentityVault:
         return table.combine_chunks().to_batches()[0] if table.num_rows else \
             pa.RecordBatch.from_pydict({c: [] for c in table.column_names},
                                        schema=table.schema)
-
-
-def _mask_text(text: str) -> str:
-    return _ID_LIKE.sub(lambda m: m.group(1) + "-****", text)

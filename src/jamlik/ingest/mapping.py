@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -94,7 +95,13 @@ class LoadMapping:
             mark = getattr(exc, "problem_mark", None)
             raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path.name,
                             row=None if mark is None else mark.line + 1) from None
-        return cls.from_dict(data or {}, kind=kind, source=path.name, base_dir=path.parent)
+        try:
+            return cls.from_dict(data or {}, kind=kind, source=path.name, base_dir=path.parent)
+        except DataError as exc:
+            if exc.row is not None or not exc.column or exc.file != path.name:
+                raise
+            raise DataError(exc.rule, file=exc.file, row=_line_of(text, exc.column),
+                            column=exc.column, value=exc.value, hint=exc.hint) from None
 
     @classmethod
     def from_dict(cls, data: Any, *, kind: str | None = None, source: str = "(mapping)",
@@ -151,6 +158,32 @@ class LoadMapping:
         """A path named in the mapping, relative to the mapping file."""
         p = Path(value)
         return p if p.is_absolute() else self.base_dir / p
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line of the mapping file where ``key`` (``options.population_type``,
+    ``questions[0].yes``) is written, or of the nearest enclosing part that is."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in re.findall(r"\[\d+\]|[^.\[\]]+", key):
+        if part.startswith("[") and isinstance(node, yaml.SequenceNode):
+            index = int(part[1:-1])
+            if index >= len(node.value):
+                break
+            node = node.value[index]
+            line = node.start_mark.line + 1
+        elif isinstance(node, yaml.MappingNode):
+            found = [(k, v) for k, v in node.value if str(k.value) == part]
+            if not found:
+                break
+            line = found[0][0].start_mark.line + 1
+            node = found[0][1]
+        else:
+            break
+    return line
 
 
 def _str_map(value: Any, key: str, source: str) -> dict[str, str]:
@@ -214,6 +247,8 @@ def _question(data: Any, index: int, source: str) -> Question:
     if not isinstance(data, dict):
         raise DataError("a question is a mapping (id, column, label, yes, no)", file=source,
                         column=where, value=data)
+    # YAML 1.1 (PyYAML) reads the bare keys ``yes:`` and ``no:`` as the booleans true/false.
+    data = {("yes" if k is True else "no" if k is False else k): v for k, v in data.items()}
     for key in ("id", "label", "yes"):
         if key not in data:
             raise DataError("required key is missing", file=source, column=f"{where}.{key}")

@@ -130,6 +130,18 @@ def mask(value: object) -> str:
     return "*" * max(len(text), 4)
 
 
+_ID_IN_TEXT = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?\d{4}(?!\d)")
+
+
+def mask_in_text(text: str) -> str:
+    """Mask everything shaped like an identity number in free text (a line of a file).
+
+    >>> mask_in_text("19121212-1212;2023;0580")
+    '19121212-****;2023;0580'
+    """
+    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "-****", text)
+
+
 def check_identity_numbers(
     values: Sequence[object], *, reference_year: int | None = None
 ) -> IdentityCheck:

@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from jamlik.model.errors import DataError, InputError
+from jamlik.model.identity import mask_in_text
 from jamlik.sources._text import DELIMITERS, sniff_delimiter
 
 __all__ = ["BATCH_ROWS", "EXTRACT_FORMATS", "BadLine", "ExtractFile", "open_extract"]
@@ -146,12 +147,9 @@ class ExtractFile:
             for number, raw in enumerate(handle, start=1):
                 try:
                     decoder.decode(raw)
-                except UnicodeDecodeError:
-                    return DataError(
-                        f"the line is not valid {encoding} text", file=self.name, row=number,
-                        value=raw[:40].decode(encoding, errors="replace"),
-                        hint="save the file as UTF-8, or give its encoding in the mapping "
-                             "(encoding: cp1252)")
+                except UnicodeDecodeError as bad:
+                    return _undecodable(self.name, encoding, number, raw, bad.start,
+                                        self.delimiter, self.columns)
         return DataError(f"the file cannot be read as CSV: {str(exc).splitlines()[0]}",
                          file=self.name)
 
@@ -219,7 +217,14 @@ def open_extract(path: str | Path, *, format: str | None = None, sheet: str | in
     if fmt == "excel":
         from jamlik.sources.files import _read_excel
 
-        table, _, sheet_name = _read_excel(path, sheet, 0)
+        try:
+            table, _, sheet_name = _read_excel(path, sheet, 0)
+        except (InputError, DataError):
+            raise
+        except Exception as exc:  # openpyxl raises several types for a file that is no workbook
+            raise DataError(f"cannot read the file as Excel (.xlsx): "
+                            f"{str(exc).splitlines()[0][:120]}", file=path.name,
+                            hint="give an .xlsx workbook, or save the sheet as CSV") from None
         return ExtractFile(path, fmt, list(table.column_names), digest, sheet=sheet_name,
                            batch_rows=batch_rows)
     if fmt == "parquet":
@@ -252,14 +257,29 @@ def _text_header(path: Path, encoding: str | None,
                  delimiter: str | None) -> tuple[str, str, list[str]]:
     with open(path, "rb") as handle:
         sample = handle.read(_SAMPLE)
+    if encoding is None and _utf16_without_bom(sample):
+        raise DataError("the file looks like UTF-16 without a byte-order mark", file=path.name,
+                        row=1, hint="save it as UTF-8, or give its encoding in the mapping "
+                                    "(encoding: utf-16-le or utf-16-be)")
     encoding = encoding or _detect_encoding(sample)
     try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError("unknown text encoding", file=path.name, column="encoding",
+                        value=encoding, hint="e.g. utf-8, cp1252, latin-1 or utf-16") from None
+    try:
         text = codecs.getincrementaldecoder(encoding)(errors="strict").decode(sample)
-    except (UnicodeDecodeError, LookupError) as exc:
-        line = sample[:getattr(exc, "start", 0)].count(b"\n") + 1
-        raise DataError(f"the file is not valid {encoding} text", file=path.name, row=line,
-                        hint="give the file's encoding in the mapping (encoding: cp1252)") \
-            from None
+    except UnicodeDecodeError as exc:
+        # Name the line, the column and the value: read the header as well as one can.
+        lines = [ln for ln in codecs.decode(sample, encoding, errors="replace").lstrip(
+            "\ufeff").splitlines() if ln.strip()]
+        sep = delimiter or sniff_delimiter(lines[:50], DELIMITERS)
+        header = [h.strip() for h in next(csv.reader(io.StringIO(lines[0]), delimiter=sep))]
+        start = sample.rfind(b"\n", 0, exc.start) + 1
+        end = sample.find(b"\n", exc.start)
+        raw = sample[start:len(sample) if end < 0 else end]
+        raise _undecodable(path.name, encoding, sample[:exc.start].count(b"\n") + 1, raw,
+                           exc.start - start, sep, header) from None
     text = text.lstrip("\ufeff")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
@@ -279,6 +299,40 @@ def _text_header(path: Path, encoding: str | None,
     if len(lines) < 2:
         raise DataError("the file has a header line but no data rows", file=path.name, row=1)
     return encoding, delimiter, header
+
+
+def _undecodable(name: str, encoding: str, number: int, raw: bytes, at: int,
+                 delimiter: str | None, header: list[str] | None) -> DataError:
+    """The error for line ``number`` (bytes ``raw``) whose byte ``at`` is not ``encoding``:
+    the column and the value of the field it lies in (identity numbers masked)."""
+    column = None
+    raw = raw.rstrip(b"\r\n")
+    try:
+        sep = (delimiter or "").encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        sep = b""
+    if len(sep) == 1 and header and "16" not in encoding and "32" not in encoding:
+        index = raw[:at].count(sep)
+        field_start = raw.rfind(sep, 0, at) + 1
+        field_end = raw.find(sep, at)
+        raw = raw[field_start:len(raw) if field_end < 0 else field_end]
+        column = header[index] if index < len(header) else None
+    value = mask_in_text(raw[:60].decode(encoding, errors="replace").strip())
+    return DataError(f"the line is not valid {encoding} text", file=name, row=number,
+                     column=column, value=value,
+                     hint="save the file as UTF-8, or give its encoding in the mapping "
+                          "(encoding: cp1252)")
+
+
+def _utf16_without_bom(sample: bytes) -> bool:
+    """Text in UTF-16 without a byte-order mark: a zero byte in most even or most odd places
+    (the high byte of Latin characters) and almost none in the others."""
+    head = sample[:4096]
+    if len(head) < 8 or head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return False
+    even, odd = head[0::2], head[1::2]
+    zeros = (even.count(0) / len(even), odd.count(0) / len(odd))
+    return max(zeros) > 0.4 and min(zeros) < 0.05
 
 
 def _detect_encoding(sample: bytes) -> str:

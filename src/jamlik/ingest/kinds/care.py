@@ -68,8 +68,9 @@ def prepare(ctx: Context) -> Output:
     if has("care_type"):
         ctx.reject(f"{_sql.present('care_type')} AND care_type__v IS NULL", "care_type",
                    "not a care type (sluten/öppen, inpatient/outpatient)")
+    hospital = "coalesce(hospital, '')" if has("hospital") else "''"
     ctx.duplicates(["person_id", "admission__v", "main__v", "coalesce(discharge__v, "
-                    "DATE '1900-01-01')", "coalesce(hospital, '')"], "person_id",
+                    "DATE '1900-01-01')", hospital], "person_id",
                    "the same event (person, dates, main diagnosis, hospital) is listed twice "
                    "(the first is kept)")
     kept = ctx.kept()
