@@ -252,7 +252,13 @@ def test_a_bad_input_is_refused_with_one_clear_line(case: Case, fresh, tmp_path)
     else:
         assert ", row " not in line, line
     if case.column is not None:
-        assert f"column {case.column!r}" in line, line
+        # the column as the file names it: the layout's name or a register name of it
+        from jamlik.ingest import LAYOUTS
+
+        names = [case.column]
+        if case.column in LAYOUTS[case.kind].names:
+            names += LAYOUTS[case.kind][case.column].register_names
+        assert any(f"column {n!r}" in line for n in names), line
     if case.value is not None:
         assert f"value {case.value!r}" in line, line
     assert case.rule in line, line

@@ -118,9 +118,14 @@ class Issues:
                         f"WHERE i.action = 'rejected' ORDER BY f.__fidx, i.row, i.\"column\" LIMIT 1")
 
     def table(self) -> pa.Table:
+        """Every issue, in file order, with the column named as in the user's file."""
         st = self.st
-        return st.arrow(f"SELECT i.* FROM {st['issues']} i JOIN {st['files']} f "
-                        f"ON i.file = f.__fname ORDER BY f.__fidx, i.row, i.\"column\"")
+        names = (f"LEFT JOIN {st['colnames']} c ON c.__fidx = f.__fidx AND c.layout = i.\"column\""
+                 if "colnames" in st else "")
+        column = 'coalesce(c.file_col, i."column")' if names else 'i."column"'
+        return st.arrow(f"SELECT i.file, i.row, {column} AS \"column\", i.reason, i.value, "
+                        f"i.action FROM {st['issues']} i JOIN {st['files']} f "
+                        f"ON i.file = f.__fname {names} ORDER BY f.__fidx, i.row, i.\"column\"")
 
 
 def _quote(name: str) -> str:
@@ -193,6 +198,7 @@ def stage_files(st: Staging, kind: str, mapping: LoadMapping, paths: Sequence[Pa
                               "__fname": pa.array(names, pa.string())}))
     issues = Issues(st)
     plans = [_plan(layout, mapping, e) for e in extracts]
+    _file_columns(st, plans)
     columns = sorted({c for plan in plans for c in plan.columns})
     identity = [c.name for c in layout.columns if c.type == "identity" and c.name in columns]
     if identity and key_pads is None:
@@ -238,6 +244,23 @@ def _read_all(st, extracts, plans, staged, issues, layout, mapping, columns, ide
                           f"expected {b.expected} fields separated by {e.delimiter!r}, "
                           f"found {b.found}", mask_in_text(b.text), REJECTED)
                          for b in e.bad_lines])
+
+
+def _file_columns(st: Staging, plans: list[_Plan]) -> None:
+    """Layout column → the file's own column name, per file (so messages name the latter)."""
+    rows: list[tuple[int, str, str]] = []
+    for index, plan in enumerate(plans):
+        named = {**plan.columns, **plan.extra,
+                 **{f"v__{v}": e for v, e in plan.variables.items()},
+                 **plan.variables}
+        for layout_name, expr in named.items():
+            if expr.startswith('"') and expr.endswith('"'):
+                file_col = expr[1:-1].replace('""', '"')
+                if file_col != layout_name:
+                    rows.append((index, layout_name, file_col))
+    st.put("colnames", pa.table({"__fidx": pa.array([r[0] for r in rows], pa.int32()),
+                                 "layout": pa.array([r[1] for r in rows], pa.string()),
+                                 "file_col": pa.array([r[2] for r in rows], pa.string())}))
 
 
 @dataclass
