@@ -8,7 +8,7 @@ at attained age 0 it is at completed age 0 (the child was born that year).
 Probability that it fell before the birthday, :func:`before_birthday`. The birthday B is uniform
 over the year and independent of the time T of the death or event; the death hazard m is
 constant over the year (the rest of Sweden's model: deaths per 31 December survivor e^m - 1,
-event exposure per survivor (e^m - 1)/m, see :mod:`jamlik.demo._aggregate`). Measuring time in
+event exposure per survivor (e^m - 1)/m, see :mod:`jamlik.demo._rest_mortality`). Measuring time in
 years from 1 January:
 
 - a death at T has density m e^(-mT) / (1 - e^(-m)) on [0, 1], so
