@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jamlik.demo import SCHEMAS
+from jamlik.demo._population import LIFE_BANDS
 
 
 def test_tables_match_contract(demo):
@@ -137,13 +138,30 @@ def test_aggregate_counts_rest_of_sweden(demo):
     counts = np.column_stack([a.column(c).to_numpy() for c in SCHEMAS["aggregate_counts"].names[6:]])
     assert (counts.sum(1) > 0).all()
     pop = a.column("population").to_numpy()
-    assert (a.column("deaths").to_numpy() <= pop).all()
+    # Deaths are by completed age at death, the population by age on 31 December (the year's
+    # survivors): a band's deaths come from its own population and, those before the birthday
+    # at the band above's first age, from the band above's. So per kommun x year x sex x
+    # quintile x band: deaths <= population + the band above's population.
+    f = a.to_pandas()
+    f["band"] = f.age_band.map({b: i for i, b in enumerate(LIFE_BANDS)})
+    keys = ["kommun_code", "year", "sex", "income_quintile", "band"]
+    g = f.groupby(keys, as_index=False)[["population", "deaths"]].sum()
+    above = g[keys].assign(band=g.band - 1, above=g.population)
+    g = g.merge(above, on=keys, how="left").fillna({"above": 0})
+    assert (g.deaths <= g.population + g.above).all()
+    # the year before the window (2014) holds the 31 December population only
+    assert set(f.year) == set(range(2014, 2025))
+    assert (f.loc[f.year == 2014, list(SCHEMAS["aggregate_counts"].names[7:])] == 0).all().all()
     causes = [c for c in a.column_names if c.startswith("deaths_")]
     assert (sum(a.column(c).to_numpy() for c in causes) == a.column("deaths").to_numpy()).all()
     # Reference: SCB, Sweden 31 Dec 2022 = 10 521 556; minus Östergötland 471 912 (DeSO file).
     # The demo scales the 2019 kommun table by the riket change per age; tolerance 1 %.
     year = a.column("year").to_numpy()
     assert abs(pop[year == 2022].sum() / (10_521_556 - 471_912) - 1) < 0.01
+    # Reference: SCB, Sweden 31 Dec 2014 = 9 747 355: the 2014 population follows the riket
+    # change from 2014 to 2022 (the rest of Sweden grew like Sweden); tolerance 1 %.
+    ratio = pop[year == 2014].sum() / pop[year == 2022].sum()
+    assert abs(ratio / (9_747_355 / 10_521_556) - 1) < 0.01
     edu = a.column("education").to_numpy(zero_copy_only=False)
     band = a.column("age_band").to_numpy(zero_copy_only=False)
     young = np.isin(band, ["0", "1-4", "5-9", "10-14", "15-19", "20-24"])

@@ -174,8 +174,10 @@ def _background_cause_shares(people: Persons, final: np.ndarray, mi_deaths: np.n
     """(Y, age groups, cause groups): the cause shares of the deaths that are not MI-related,
     such that all deaths have ``CAUSE_SHARES``; ``mi_deaths`` the expected MI-related deaths
     (expected, so that the rest of Sweden, which takes these shares, does not inherit the
-    region's chance excess or deficit of MI-related deaths). Ages are attained ages (the
-    rest of Sweden's cells)."""
+    region's chance excess or deficit of MI-related deaths). The deaths are grouped by
+    attained age (the bands of ``mi_deaths``); the region and the rest of Sweden apply the
+    shares by completed age at death, which differs only for the deaths before the birthday
+    at the first age of an age group."""
     shares = np.asarray(P.CAUSE_SHARES, float)
     shares = shares / shares.sum(1, keepdims=True)
     n_groups = len(P.CAUSE_AGE_LIMITS)

@@ -47,10 +47,20 @@ REST_OF_SWEDEN_MORTALITY = MappingProxyType({
                   "at equal year, sex, life-table band and income quintile (truth "
                   "region_mi_rates); the region has it as it is, the rest of Sweden times the "
                   "level factor, so every cause of death is level factor x the region's rate",
-    "level_factor": "per year x sex x life-table band, solved so that the model-expected deaths "
-                    "of the region plus the rest of Sweden equal the real national deaths of "
-                    "that year, sex and band (deaths by completed age split half to attained "
-                    "age a and half to a + 1, as for the Linköping baseline)",
+    "level_factor": "per year x sex x life-table band of attained age, solved so that the "
+                    "model-expected deaths of the region plus the rest of Sweden by completed "
+                    "age at death equal the real national deaths (by completed age at death) "
+                    "of that year, sex and band, from the oldest band down (a band of "
+                    "completed age holds deaths of its own attained-age band and of the first "
+                    "age of the band above)",
+    "completed_age": "deaths and care events are counted by completed age at the death or "
+                     "admission: of those at attained age a >= 1, the share 1 - 1/m + "
+                     "1/(exp(m) - 1) - 1/730.5 (m the death hazard; uniform birthdays, "
+                     "constant hazard over the year, the birthday itself reached) fell before "
+                     "the birthday, at completed age a - 1; computed per single age of the "
+                     "band (jamlik.demo._completed_age)",
+    "population": "31 December population by age on 31 December; the year before the first "
+                  "year holds the population only",
     "source": "population/riket_deaths_1yr_age_sex_1968_2023.csv (HMD period 1x1 deaths, "
               "Sweden; totals equal SCB's)",
     "years_without_real_deaths": "use the rest-of-Sweden background rates and level factor of "

@@ -35,7 +35,7 @@ __all__ = ["DEFAULT_SEED", "FIRST_YEAR", "LAST_YEAR", "DemoData", "build_demo"]
 
 DEFAULT_SEED = 20240501
 FIRST_YEAR, LAST_YEAR = 2015, 2024
-GENERATOR_VERSION = "3"  # bump when the same seed gives different data
+GENERATOR_VERSION = "4"  # bump when the same seed gives different data
 SEXES = ("male", "female")
 
 
