@@ -223,11 +223,17 @@ def write_extracts(tables, truth, out: str | Path, *, seed: int) -> list[Extract
     agg = tables["aggregate_counts"]
     counts = [c for c in agg.column_names if c not in ("kommun_code", "year", "sex", "age_band",
                                                        "education", "income_quintile")]
+    # The year before the first (2014) holds the 31 December population only: its other counts
+    # are not known (blank), not zero.
+    first = min(tables["person_years"]["year"].to_pylist())
+    before = pc.less(agg["year"], first)
     extracts.append(_write(out, "aggregates", pa.table({
         "area_code": agg["kommun_code"], "year": agg["year"], "sex": agg["sex"],
         "age_band": agg["age_band"], "education": agg["education"],
-        "income_quintile": agg["income_quintile"], **{c: agg[c] for c in counts}}),
-        {"options": {"population_type": "dec31_survivors", "synthetic": True}}))
+        "income_quintile": agg["income_quintile"],
+        **{c: agg[c] if c == "population" else pc.if_else(before, pa.scalar(None, agg[c].type),
+                                                            agg[c]) for c in counts}}),
+        {"options": {"population_type": "dec31", "synthetic": True}}))
     return extracts
 
 

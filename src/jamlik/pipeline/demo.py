@@ -22,7 +22,7 @@ from jamlik.pipeline.init import init_warehouse
 from jamlik.pipeline.load import load_requests
 from jamlik.store import Warehouse
 
-DEMO_VERSION = "3"  # = jamlik.demo.build.GENERATOR_VERSION (not imported: keeps the CLI light)
+DEMO_VERSION = "4"  # = jamlik.demo.build.GENERATOR_VERSION (not imported: keeps the CLI light)
 DEMO_REGION = "05"
 #: The demo's tables, emptied before a rebuild (the rest of the warehouse is kept).
 DEMO_TABLES = ("persons", "person_years", "deaths", "care_events", "conditions",
