@@ -221,6 +221,13 @@ class Context:
         self.reject(f"{ok_shape} AND NOT {known}", column,
                     f"unknown {level} code", column)
 
+    def check_deso_known(self, column: str = "deso_code") -> None:
+        """A DeSO code of any vintage (where the vintage of the rows is not known)."""
+        if self.has(column):
+            self.reject(f"{_sql.present(column)} AND trim({column}) NOT IN (SELECT code FROM "
+                        f"{self.table('area_vintages')} WHERE level = 'deso')", column,
+                        "unknown DeSO code")
+
     def check_in_home(self, column: str, kommun: str) -> None:
         """The kommun ``kommun`` (SQL) must lie in the home region."""
         if self.home_region == "SE":

@@ -31,14 +31,17 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def detect_encoding(raw: bytes) -> str:
-    """The encoding of ``raw`` by the heuristic in the module docstring."""
+def detect_encoding(raw: bytes, *, sample: bool = False) -> str:
+    """The encoding of ``raw`` by the heuristic in the module docstring. With ``sample``,
+    ``raw`` is the start of a larger file (a character cut at its end is not an error)."""
+    import codecs
+
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     try:
-        raw.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(raw, final=not sample)
     except UnicodeDecodeError:
         if any(byte in _CP1252_UNDEFINED for byte in raw):
             return "latin-1"

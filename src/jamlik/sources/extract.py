@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from jamlik.model.errors import DataError, InputError
 from jamlik.model.identity import mask_in_text
-from jamlik.sources._text import DELIMITERS, sniff_delimiter
+from jamlik.sources._text import DELIMITERS, detect_encoding, sniff_delimiter
 
 __all__ = ["BATCH_ROWS", "EXTRACT_FORMATS", "BadLine", "ExtractFile", "open_extract"]
 
@@ -42,7 +42,6 @@ EXTRACT_FORMATS = {
     ".sas7bdat": "sas7bdat", ".xpt": "xport", ".sav": "spss", ".zsav": "spss", ".dta": "stata",
 }
 _SAMPLE = 1 << 20
-_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
 
 @dataclass(frozen=True)
@@ -261,7 +260,7 @@ def _text_header(path: Path, encoding: str | None,
         raise DataError("the file looks like UTF-16 without a byte-order mark", file=path.name,
                         row=1, hint="save it as UTF-8, or give its encoding in the mapping "
                                     "(encoding: utf-16-le or utf-16-be)")
-    encoding = encoding or _detect_encoding(sample)
+    encoding = encoding or detect_encoding(sample, sample=True)
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -333,18 +332,6 @@ def _utf16_without_bom(sample: bytes) -> bool:
     even, odd = head[0::2], head[1::2]
     zeros = (even.count(0) / len(even), odd.count(0) / len(odd))
     return max(zeros) > 0.4 and min(zeros) < 0.05
-
-
-def _detect_encoding(sample: bytes) -> str:
-    if sample.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample)
-    except UnicodeDecodeError:
-        return "latin-1" if any(b in _CP1252_UNDEFINED for b in sample) else "cp1252"
-    return "utf-8"
 
 
 def _trimmed(batch: pa.RecordBatch) -> pa.RecordBatch:

@@ -47,10 +47,7 @@ def prepare_survey(ctx: Context) -> Output:
     ctx.check_parsed("year", "year__v", "not a year (a whole number)", required=True)
     ctx.check_area("kommun_code", "kommun")
     ctx.check_in_home("kommun_code", "trim(kommun_code)")
-    if has("deso_code"):
-        ctx.reject(f"{_sql.present('deso_code')} AND trim(deso_code) NOT IN (SELECT code FROM "
-                   f"{ctx.table('area_vintages')} WHERE level = 'deso')", "deso_code",
-                   "unknown DeSO code")
+    ctx.check_deso_known()
     ctx.check_parsed("sex", "sex__v", "not a sex code (1/2, M/K, male/female)", required=True)
     ctx.check_parsed("age", "age__v", "not an age (a whole number)", required=True)
     ctx.check_range("age", "age__v", 0, 120, "age outside 0–120")

@@ -24,10 +24,8 @@ def prepare_units(ctx: Context) -> Output:
     ctx.reject(f"NOT {_sql.present('name')}", "name", "required value is missing")
     ctx.check_area("kommun_code", "kommun")
     ctx.check_in_home("kommun_code", "trim(kommun_code)")
+    ctx.check_deso_known()
     if has("deso_code"):
-        ctx.reject(f"{_sql.present('deso_code')} AND trim(deso_code) NOT IN (SELECT code FROM "
-                   f"{ctx.table('area_vintages')} WHERE level = 'deso')", "deso_code",
-                   "unknown DeSO code")
         ctx.reject(f"{_sql.present('deso_code')} AND left(trim(deso_code), 4) <> "
                    f"trim(kommun_code)", "deso_code", "the DeSO lies in another kommun")
     for column, low, high in (("lon", 10.0, 25.0), ("lat", 55.0, 70.0)):
