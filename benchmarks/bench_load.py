@@ -91,6 +91,7 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=2_400_000)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    parser.add_argument("--memory-limit", default="4GB")
     args = parser.parse_args()
     jamlik = str(Path(sys.executable).with_name("jamlik"))
     with tempfile.TemporaryDirectory(prefix="jamlik-bench-load-", dir=ROOT) as tmp:
@@ -105,7 +106,7 @@ def main() -> int:
         subprocess.run([jamlik, "init", "--region", "01", *env_db, "--key-file", str(key)],
                        check=True, capture_output=True, env={**os.environ, "JAMLIK_LANG": "en"})
         seconds, peak, out = _time_v([jamlik, "load", "population", str(extract), *env_db,
-                                      "--vintage", "2018",
+                                      "--vintage", "2018", "--memory-limit", args.memory_limit,
                                       "--key-file", str(key)])
         print(out.strip().splitlines()[0] if out.strip() else "")
         print(f"jamlik load population: {seconds:.0f} s wall, peak RSS {peak:,.0f} MB, "

@@ -67,6 +67,9 @@ def register(app: typer.Typer) -> None:
             "--classifications", help="Egna klassifikationsfiler / folder of classification "
                                       "files that replace the shipped ones.",
             show_default=False)] = None,
+        memory_limit: Annotated[str, typer.Option(
+            "--memory-limit", help="Minnesgräns / memory limit of the database engine; what "
+                                   "does not fit is spilled to disk (e.g. 4GB).")] = "4GB",
         lang: LangOption = None,
     ) -> None:
         """Ladda en regions filer av ett slag / load a region's files of one kind (all or
@@ -82,7 +85,8 @@ def register(app: typer.Typer) -> None:
             result = load_files(settings.db_path, kind, files, mapping_file=mapping,
                                 key_file=key_file or _env_key(), vintage=vintage,
                                 reports=report, skip_bad_rows=skip_bad_rows,
-                                classifications=classifications, progress=update)
+                                classifications=classifications, progress=update,
+                                memory_limit=memory_limit)
         console.print(result.summary())
         written = ", ".join(f"{table} {n}" for table, n in result.written.items())
         console.print(t("cli.load_written", settings.language, tables=written))

@@ -42,13 +42,14 @@ def load_files(db_path: str | Path, kind: str, files: Sequence[str | Path], *,
                mapping_file: str | Path | None = None, key_file: str | Path | None = None,
                vintage: str | None = None, reports: str | Path | None = None,
                skip_bad_rows: bool = False, classifications: str | Path | None = None,
-               progress: Progress | None = None) -> LoadReport:
+               progress: Progress | None = None, memory_limit: str | None = None) -> LoadReport:
     """Load ``files`` of ``kind`` (one load, one transaction). See :func:`load_requests`."""
     request = LoadRequest(kind, tuple(Path(f) for f in files),
                           mapping_for(kind, mapping_file, vintage=vintage))
     return load_requests(db_path, [request], key_file=key_file, reports=reports,
                          skip_bad_rows=skip_bad_rows, classifications=classifications,
-                         progress=progress, source=f"jamlik load {kind}")[0]
+                         progress=progress, source=f"jamlik load {kind}",
+                         memory_limit=memory_limit)[0]
 
 
 def load_requests(db_path: str | Path, requests: Sequence[LoadRequest], *,
