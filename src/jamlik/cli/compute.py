@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Beräkna indikatorerna / compute every indicator into the observations table."""
         from jamlik.engine import compute
+        from jamlik.engine.compute import warehouse_catalogue
         from jamlik.engine.equity_steps import run_equity
         from jamlik.model import Settings
         from jamlik.store import Warehouse
@@ -38,7 +39,8 @@ def register(app: typer.Typer) -> None:
         settings = Settings.from_env(db_path=db)
         with writer_lock(settings.db_path), Warehouse(settings.db_path) as wh:
             with progress_bar("jamlik compute") as update:
-                report = compute(wh, indicators=indicator or None, force=force, progress=update)
+                report = compute(wh, indicators=indicator or None, force=force, progress=update,
+                                 catalogue=warehouse_catalogue(wh, settings.catalogue_dirs))
             console.print(f"{len(report.computed)} computed, {len(report.skipped)} unchanged, "
                           f"{report.rows} rows, {report.seconds:.1f} s")
             if equity and (report.computed or force):

@@ -25,6 +25,9 @@ class Settings:
     language: str = "sv"
     seed: int = 20240501
     threads: int | None = None
+    #: Folders of the region's own indicator files (``$JAMLIK_CATALOGUE``, separated by
+    #: ``os.pathsep``), added to the shipped catalogue wherever indicators are read.
+    catalogue_dirs: tuple[Path, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -37,11 +40,16 @@ class Settings:
             settings = replace(settings, published_path=Path(env["JAMLIK_PUBLISHED"]))
         if env.get("JAMLIK_LANG"):
             settings = replace(settings, language=env["JAMLIK_LANG"])
+        if env.get("JAMLIK_CATALOGUE"):
+            settings = replace(settings, catalogue_dirs=tuple(
+                Path(p) for p in env["JAMLIK_CATALOGUE"].split(os.pathsep) if p))
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if "db_path" in overrides:
             overrides["db_path"] = Path(overrides["db_path"])
         if "published_path" in overrides:
             overrides["published_path"] = Path(overrides["published_path"])
+        if "catalogue_dirs" in overrides:
+            overrides["catalogue_dirs"] = tuple(Path(p) for p in overrides["catalogue_dirs"])
         return replace(settings, **overrides)
 
     @property
