@@ -190,6 +190,15 @@ def test_json_observations_say_synthetic(client):
     assert any(r["synthetic"] for r in fulfilment)
 
 
+def test_strategy_brief_download_says_synthetic_on_every_page(client):
+    import pypdf
+
+    pdf = client.get("/ladda-ner/malrapport/strategi_for_halsa.pdf")
+    assert pdf.status_code == 200
+    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages]
+    assert pages and all("SYNTETISKA DATA (DEMO)" in p for p in pages)
+
+
 # -- the home region comes from the data ----------------------------------------------------
 
 

@@ -331,6 +331,19 @@ class ProfileReader:
                              breakdowns={k: tuple(v) for k, v in breakdowns.items()},
                              funnel=funnel, years=tuple(years))
 
+    def nation_latest(self, indicator_ids: Iterable[str]) -> dict[str, dict]:
+        """Per indicator: the nation's latest total (``value``, ``year``, ``synthetic``)."""
+        ids = list(indicator_ids)
+        if not ids:
+            return {}
+        rows = self._rows(
+            "SELECT indicator_id, year, value, coalesce(synthetic, false) AS synthetic "
+            "FROM observations WHERE area_code = 'SE' AND breakdown = 'total' AND "
+            "indicator_id IN (SELECT unnest(?)) "
+            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)", [ids])
+        return {r["indicator_id"]: {"value": _num(r["value"]), "year": r["year"],
+                                    "synthetic": bool(r["synthetic"])} for r in rows}
+
     # -- tartan rug ---------------------------------------------------------------------------
     def tartan(self, *, level: str = "kommun", within: str | None = None) -> Tartan:
         """Every indicator × every area of ``level`` inside ``within`` (a län code or ``SE``;

@@ -320,14 +320,9 @@ def overview_page(request: Request, level: str = "kommun", within: str | None = 
     except (ValueError, AreaCodeError) as exc:
         raise HTTPException(404, str(exc)) from exc
     tartan = reader.tartan(level=level, within=within)
-    nation, synthetic_nation = {}, set()
-    for ind in tartan.indicators:
-        rows = reader.indicator_view(ind.id, level="nation")
-        if rows.areas:
-            nation[ind.id] = rows.areas[0]["value"]
-            if rows.areas[0]["synthetic"]:
-                synthetic_nation.add(ind.id)
-    synthetic_ids = tartan.synthetic_ids | synthetic_nation
+    latest = reader.nation_latest([ind.id for ind in tartan.indicators])
+    nation = {i: row["value"] for i, row in latest.items()}
+    synthetic_ids = tartan.synthetic_ids | {i for i, row in latest.items() if row["synthetic"]}
     return render(request, "overview.html", tartan=tartan, nation=nation, level=level,
                   within=within, within_area=state.registry()[within],
                   next_step=_next_step(state), synthetic=bool(synthetic_ids),
