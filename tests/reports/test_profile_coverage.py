@@ -93,6 +93,23 @@ def test_cli_profile_goteborg(demo_db_computed, tmp_path, fmt):
     assert "Behörighet till gymnasiets yrkesprogram" in text  # the real figure is shown
 
 
+def test_report_of_an_empty_warehouse_says_what_to_do(tmp_path):
+    from jamlik.pipeline.init import init_warehouse
+
+    path = tmp_path / "jamlik.duckdb"
+    init_warehouse(path, region="01")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        reader = ProfileReader(con, AreaRegistry.from_warehouse(con), served_catalogue(con))
+        profile = reader.area_profile("0180")
+    finally:
+        con.close()
+    assert not profile.rows and profile.outside is None
+    text = " ".join(_pages(to_pdf(profile_report(profile))))
+    assert "inga beräknade värden för Stockholm" in text and "jamlik compute" in text
+    assert LINE_SV not in text
+
+
 # -- synthetic figures are marked on every page ------------------------------------------------
 
 

@@ -277,7 +277,9 @@ def profile_report(profile: AreaProfile, *, audience: str = "beslutsfattare",
         "labels": labels,
         # Synthetic figures: a line on every page; each row marked where real ones meet them.
         "synthetic": any(shown), "mixed": any(shown) and not all(shown),
-        "coverage_note": coverage_note(profile, lang) or "",
+        # Why figures are missing: outside the region, or nothing computed yet.
+        "coverage_note": coverage_note(profile, lang) or (
+            "" if profile.rows else labels["no_data"]),
         "messages": [{"judgement": m.judgement, "text": m.text,
                       "symbol": SYMBOL.get(m.judgement, "●"),
                       "label": (t(f"cat.{m.judgement}", lang) if m.judgement != "neutral"
