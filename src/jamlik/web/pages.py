@@ -138,10 +138,12 @@ def index(request: Request, q: str | None = None):
     for feature in geo["features"]:
         feature["properties"]["url"] = f"/omrade/{feature['id']}"
     synthetic_population = bool(population) and "person_years" in state.synthetic_tables()
+    # No map without a figure to colour it (an empty warehouse).
     spec = charts.choropleth(geo, values or {c: population.get(c) for c in population},
                              title=(map_indicator.title(lang) if values and map_indicator
                                     else t("web.population", lang)),
-                             decimals=1 if values else 0, height=380)
+                             decimals=1 if values else 0, height=380) \
+        if values or population else None
     by_topic = _by_topic(state.catalogue)
     return render(request, "index.html", q=q or "", hits=hits, focus=focus,
                   population=population, map_spec=spec, by_topic=by_topic,
