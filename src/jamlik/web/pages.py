@@ -230,6 +230,9 @@ def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
     if reader is None:
         return render(request, "error.html", status_code=503, message=t("web.no_data", lang))
     region = _region(state)
+    if area is not None and not in_region(registry[area], region):
+        # An area outside the home region is compared within its own län.
+        region = registry[area].lan_code or "SE"
     within = region if level in ("kommun", "regso", "deso") and region != "SE" else None
     focus_area = area or region
     view = reader.indicator_view(indicator_id, level=level, year=year, within=within,
