@@ -33,3 +33,31 @@ def test_unknown_key_is_a_clear_error():
 
 def test_unknown_language_falls_back_to_swedish():
     assert t("app.title", "fi") == t("app.title", "sv")
+
+
+def _group_values() -> set[tuple[str, str]]:
+    """Every (breakdown, group) a page or report can meet: the engine's groups per breakdown,
+    the profile reader's order, the classification targets, and education 'not_applicable'
+    (accepted in a region's aggregates for people under 25, jamlik/ingest/kinds/aggregates.py)."""
+    from jamlik.engine._rollup import GROUPS
+    from jamlik.model._classification_files import BIRTH_REGIONS, EDUCATION_GROUPS
+    from jamlik.profiles.reader import GROUP_ORDER
+
+    found = {(b, g) for b, groups in {**GROUPS, **GROUP_ORDER}.items() for g in groups
+             if b != "total"}
+    found |= {("education", g) for g in (*EDUCATION_GROUPS, "not_applicable")}
+    found |= {("birth_region", g) for g in BIRTH_REGIONS}
+    return found
+
+
+@pytest.mark.parametrize(("breakdown", "group"), sorted(_group_values()))
+def test_every_group_value_has_a_label(breakdown, group):
+    key = f"group.{breakdown}.{group}"
+    assert i18n.has(key), f"add {key!r} to src/jamlik/i18n/messages.yaml"
+    assert i18n.group_label(breakdown, group, "sv") == t(key, "sv")
+    assert i18n.group_label(breakdown, group, "en") == t(key, "en")
+
+
+def test_group_without_a_label_shows_its_code():
+    assert i18n.group_label("education", "x_unforeseen", "en") == "x_unforeseen"
+    assert i18n.t_or("no.such.key", "fallback") == "fallback"

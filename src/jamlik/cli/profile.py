@@ -68,8 +68,8 @@ def profile(
     import duckdb
 
     from jamlik.geo import AreaRegistry
-    from jamlik.model.catalogue import load_catalogue
     from jamlik.profiles import ProfileReader
+    from jamlik.profiles.served import served_catalogue
     from jamlik.reports.profile import profile_report, render
     from jamlik.reports.profile.batch import file_name
 
@@ -77,7 +77,8 @@ def profile(
     language = settings.language
     started = time.perf_counter()
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
-        reader = ProfileReader(con, AreaRegistry.from_warehouse(con), load_catalogue())
+        reader = ProfileReader(con, AreaRegistry.from_warehouse(con),
+                               served_catalogue(con, settings.catalogue_dirs))
         area = reader.registry.validate(code)
         report = profile_report(
             reader.area_profile(area.code, comparator=comparator.value, lang=language),
@@ -110,12 +111,27 @@ def profiles(
     with progress_bar(t("report.cli.progress", language)) as update:
         result = render_profiles(settings.db_path, level=level.value, out_dir=out,
                                  audience=audience.value, fmt=format.value, lang=language,
-                                 workers=workers, progress=update)
+                                 workers=workers, catalogue_dirs=settings.catalogue_dirs,
+                                 progress=update)
     if not result.paths:
-        console.print(t("report.cli.no_areas", language, level=level.value))
+        console.print(t("report.cli.no_areas", language, level=level.value,
+                        region=_region_name(settings.db_path)))
         raise typer.Exit(1)
     console.print(t("report.cli.done", language, n=len(result.paths), out=out,
                     seconds=result.seconds))
+
+
+def _region_name(db_path: Path) -> str:
+    """The name of the warehouse's home region (the nation when it has none)."""
+    import duckdb
+
+    from jamlik.geo import AreaRegistry
+    from jamlik.profiles.served import read_coverage
+
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        region = read_coverage(con).region
+        registry = AreaRegistry.from_warehouse(con)
+    return registry[region].name if region in registry else region
 
 
 def register(app: typer.Typer) -> None:

@@ -145,6 +145,7 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
     from jamlik.geo import AreaRegistry
     from jamlik.reports.strategy import brief_pdf, documents, fulfilment, region_places
     from jamlik.reports.strategy import strategy_brief as build
+    from jamlik.reports.strategy.data import home_region, indicator_ids, synthetic_in
 
     settings = Settings.from_env(db_path=db, language=lang)
     if not settings.db_path.exists():
@@ -167,12 +168,14 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
                                     "table_name = 'areas'").fetchone()[0]
             registry = AreaRegistry.from_warehouse(con.cursor()) if has_areas and con.execute(
                 "SELECT count(*) FROM areas").fetchone()[0] else AreaRegistry.builtin()
-            places = region_places(registry)
+            places = region_places(registry, home_region(con.cursor()))
             frame = fulfilment(con.cursor(), docs[strategy].obj, places)
+            synthetic = synthetic_in(con.cursor(), indicator_ids(docs[strategy].obj),
+                                     [p.code for p in places])
         finally:
             con.close()
         pdf = brief_pdf(build(docs[strategy].obj, frame, places, plan=chosen,
-                              lang=settings.language))
+                              lang=settings.language, synthetic=synthetic))
     except JamlikError as exc:
         _fail(exc)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -320,13 +320,9 @@ def warehouse_catalogue(wh, extra: Iterable[str] = ()) -> Catalogue:
     """The catalogue a warehouse is computed with: the shipped indicators, the region's own
     (``extra`` folders, e.g. ``$JAMLIK_CATALOGUE``) and one survey indicator per survey question
     loaded without a catalogue file of its own."""
-    from jamlik.model.catalogue import survey_question_indicators
+    from jamlik.model.catalogue import with_survey_questions
 
     base = load_catalogue(extra_dirs=tuple(str(e) for e in extra))
     rows = wh.con.execute("SELECT * FROM survey_questions ORDER BY question").fetchall()
     names = [d[0] for d in wh.con.description]
-    questions = [dict(zip(names, r, strict=True)) for r in rows]
-    used = set(base) | {key for ind in base.values() if ind.is_survey
-                        for count in (ind.numerator, ind.denominator) if count is not None
-                        for key in (count.where or {})}
-    return base.with_indicators(survey_question_indicators(questions, exclude=used))
+    return with_survey_questions(base, [dict(zip(names, r, strict=True)) for r in rows])

@@ -248,6 +248,16 @@ def survey_question_indicators(questions: Iterable[Mapping[str, Any]], *,
     return out
 
 
+def with_survey_questions(base: Catalogue, questions: Iterable[Mapping[str, Any]]) -> Catalogue:
+    """``base`` and one survey indicator per loaded question (rows of ``survey_questions``)
+    that neither has a catalogue file of its own nor is counted by a survey indicator of
+    ``base``."""
+    used = set(base) | {key for ind in base.values() if ind.is_survey
+                        for count in (ind.numerator, ind.denominator) if count is not None
+                        for key in (count.where or {})}
+    return base.with_indicators(survey_question_indicators(questions, exclude=used))
+
+
 def parse_indicator(data: Any, file: str) -> Indicator:
     """Validate one indicator document; errors name the file and the key."""
     if not isinstance(data, dict):

@@ -44,3 +44,23 @@ def t(key: str, lang: str = "sv", /, **values: Any) -> str:
         raise KeyError(f"no translation for {key!r}; add it to jamlik/i18n/messages.yaml")
     text = entry[lang]
     return text.format(**values) if values else text
+
+
+def t_or(key: str, fallback: str, lang: str = "sv", /, **values: Any) -> str:
+    """Like :func:`t`, but ``fallback`` when the catalogue has no ``key`` (codes that come from
+    data, e.g. a group value a region's file introduced).
+
+    >>> t_or("cat.better", "?", "en"), t_or("group.sex.unknown_code", "unknown_code")
+    ('Better', 'unknown_code')
+    """
+    return t(key, lang, **values) if has(key) else fallback
+
+
+def group_label(breakdown: str, group: str, lang: str = "sv") -> str:
+    """The label of a breakdown group (``group.<breakdown>.<group>``); a group without a
+    translation shows as its code rather than failing the page or report.
+
+    >>> group_label("education", "not_applicable", "en"), group_label("sex", "x9", "en")
+    ('Not applicable (under 25)', 'x9')
+    """
+    return t_or(f"group.{breakdown}.{group}", str(group), lang)

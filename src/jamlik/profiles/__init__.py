@@ -1,6 +1,6 @@
 """Area profiles and indicator views (layer 4): what a page or report needs, from observations."""
 
-from jamlik.profiles.messages import KeyMessage, key_messages
+from jamlik.profiles.messages import KeyMessage, coverage_note, key_messages
 from jamlik.profiles.model import (
     AreaProfile,
     GroupValue,
@@ -22,5 +22,6 @@ __all__ = [
     "SeriesPoint",
     "Tartan",
     "category_of",
+    "coverage_note",
     "key_messages",
 ]

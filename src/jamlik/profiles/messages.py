@@ -82,3 +82,18 @@ def key_messages(profile: AreaProfile, lang: str = "sv", *, limit: int = 6) -> l
             ranked.append((4, KeyMessage(row.indicator.id, judgement, text + ".")))
     ranked.sort(key=lambda item: item[0])
     return [message for _, message in ranked[:limit]]
+
+
+def coverage_note(profile: AreaProfile, lang: str = "sv") -> str | None:
+    """Why an area outside the warehouse's region has few or no figures, in plain words; None
+    for an area inside it.
+
+    Outside the demo region there are no synthetic figures at all (the demo covers one län);
+    outside a real home region there are only figures from external sources. The note says
+    which region is covered and whether real figures are shown below.
+    """
+    if profile.outside is None:
+        return None
+    shown = "some" if profile.rows else "none"
+    return t(f"profile.outside.{profile.outside}", lang, area=profile.area.name,
+             region=profile.region_name) + " " + t(f"profile.outside.real_{shown}", lang)

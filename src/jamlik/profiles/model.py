@@ -76,6 +76,8 @@ class ProfileRow:
     groups: tuple[GroupValue, ...] = ()
     spine: dict | None = None
     gap: dict | None = None
+    #: Computed from synthetic loads (the demo): must never be shown without a mark.
+    synthetic: bool = False
 
     def groups_of(self, breakdown: str) -> list[GroupValue]:
         return [g for g in self.groups if g.breakdown == breakdown]
@@ -109,9 +111,24 @@ class AreaProfile:
     peers: tuple[Area, ...] = ()
     updated: object = None
     sources: tuple[str, ...] = ()
+    #: Why the area has fewer figures than the region's own areas: ``'synthetic'`` when the
+    #: warehouse's synthetic (demo) figures do not reach it, ``'home'`` when it lies outside the
+    #: home region; None inside. ``region_name`` names that region.
+    outside: str | None = None
+    region_name: str = ""
 
     def row(self, indicator_id: str) -> ProfileRow | None:
         return next((r for r in self.rows if r.indicator.id == indicator_id), None)
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether any figure of the profile is synthetic."""
+        return any(r.synthetic for r in self.rows)
+
+    @property
+    def mixed(self) -> bool:
+        """Whether real and synthetic figures meet in the profile (each row needs its mark)."""
+        return self.synthetic and not all(r.synthetic for r in self.rows)
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,12 @@ class IndicatorView:
     funnel: tuple[dict, ...] = ()
     years: tuple[int, ...] = ()
 
+    @property
+    def synthetic(self) -> bool:
+        """Whether any figure of the view (areas, nation, trend) is synthetic."""
+        return any(a.get("synthetic") for a in (*self.areas, *self.trend)) or bool(
+            self.nation and self.nation.get("synthetic"))
+
 
 @dataclass(frozen=True)
 class Tartan:
@@ -135,3 +158,9 @@ class Tartan:
     indicators: tuple[Indicator, ...]
     cells: dict[tuple[str, str], dict]   # (indicator id, area code) → value, category, text
     year_of: dict[str, int] = field(default_factory=dict)
+    #: Indicators whose figures in the rug are synthetic.
+    synthetic_ids: frozenset[str] = frozenset()
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.synthetic_ids)

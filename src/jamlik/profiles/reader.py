@@ -25,13 +25,14 @@ from jamlik.profiles.model import (
     Tartan,
     category_of,
 )
+from jamlik.profiles.served import Coverage, in_region, read_coverage
 
 #: The columns a profile reads from ``observations``.
 _COLUMNS = ("indicator_id, year, period, area_code, breakdown, group_value, numerator, "
             "denominator, value, lower_95, upper_95, lower_998, upper_998, parent_code, "
             "parent_value, vs_parent_95, vs_parent_998, nation_value, vs_nation_95, "
             "vs_nation_998, trend, trend_reason, suppressed, suppression_reason, note, "
-            "computed_at")
+            "computed_at, coalesce(synthetic, false) AS synthetic")
 BREAKDOWN_ORDER = ("sex", "age_group", "education", "income_quintile", "birth_region",
                    "socio_type")
 GROUP_ORDER = {
@@ -51,10 +52,12 @@ class ProfileReader:
     """Profiles, indicator views and the tartan rug from one warehouse connection."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, registry: AreaRegistry,
-                 catalogue: Catalogue):
+                 catalogue: Catalogue, coverage: Coverage | None = None):
         self.con = con
         self.registry = registry
         self.catalogue = catalogue
+        #: The home region and the synthetic region (read from ``meta`` unless given).
+        self.coverage = read_coverage(con.cursor()) if coverage is None else coverage
         self._spine_cache: dict[tuple, dict[str, dict]] = {}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -158,14 +161,31 @@ class ProfileReader:
                 trend_reason=latest["trend_reason"], note=latest["note"],
                 computed_at=latest["computed_at"], series=_series(own),
                 comparator_series=comp_series, groups=tuple(groups), spine=dist,
-                gap=gaps.get(ind.id)))
+                gap=gaps.get(ind.id), synthetic=bool(latest["synthetic"])))
         comparator_name = (parent.name if comparator == "parent" and parent else
                            "peers" if comparator == "peers" else "Sverige")
         sources = tuple(dict.fromkeys(r.indicator.source(lang) for r in profile_rows))
+        outside, region = self._outside(area)
         return AreaProfile(area=area, parent=parent, comparator=comparator,
                            comparator_name=comparator_name, rows=tuple(profile_rows),
                            peers=peers, updated=max((r.computed_at for r in profile_rows),
-                                                    default=None), sources=sources)
+                                                    default=None), sources=sources,
+                           outside=outside, region_name=region)
+
+    def _outside(self, area: Area) -> tuple[str | None, str]:
+        """(``'synthetic'`` / ``'home'`` / None, the region's name): see
+        :attr:`AreaProfile.outside`."""
+        cov = self.coverage
+        if cov.synthetic_region is not None:
+            if cov.synthetic_covers(area):
+                return None, ""
+            return "synthetic", self._name(cov.synthetic_region)
+        if cov.home_region is not None and not cov.covers(area):
+            return "home", self._name(cov.home_region)
+        return None, ""
+
+    def _name(self, code: str) -> str:
+        return self.registry[code].name if code in self.registry else code
 
     def _spine(self, area: Area) -> dict[str, dict]:
         """Distribution of the latest total values across areas of the same level.
@@ -266,7 +286,8 @@ class ProfileReader:
                 "vs_nation_95": r["vs_nation_95"], "vs_nation_998": r["vs_nation_998"],
                 "category": category_of(r["vs_nation_95"], ind.polarity),
                 "category_998": category_of(r["vs_nation_998"], ind.polarity),
-                "trend": r["trend"], "period": r["period"]})
+                "trend": r["trend"], "period": r["period"],
+                "synthetic": bool(r["synthetic"])})
         nation_rows = self._rows(
             f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND area_code = 'SE' "
             "AND breakdown = 'total' ORDER BY year", [indicator_id])
@@ -274,7 +295,8 @@ class ProfileReader:
         if nation_rows:
             last = [r for r in nation_rows if r["year"] == year] or nation_rows[-1:]
             nation = {"value": _num(last[0]["value"]), "lower": _num(last[0]["lower_95"]),
-                      "upper": _num(last[0]["upper_95"]), "year": last[0]["year"]}
+                      "upper": _num(last[0]["upper_95"]), "year": last[0]["year"],
+                      "synthetic": bool(last[0]["synthetic"])}
         focus = list(focus) or ([within] if within else []) + ["SE"]
         placeholders = ", ".join("?" for _ in focus)
         trend_rows = self._rows(
@@ -283,7 +305,8 @@ class ProfileReader:
         trend = tuple({"series": self.registry[r["area_code"]].name if r["area_code"] in
                        self.registry else r["area_code"], "code": r["area_code"],
                        "year": r["year"], "period": r["period"], "value": _num(r["value"]),
-                       "lower": _num(r["lower_95"]), "upper": _num(r["upper_95"])}
+                       "lower": _num(r["lower_95"]), "upper": _num(r["upper_95"]),
+                       "synthetic": bool(r["synthetic"])}
                       for r in trend_rows)
         breakdown_area = focus[0]
         breakdown_rows = self._rows(
@@ -308,28 +331,48 @@ class ProfileReader:
                              breakdowns={k: tuple(v) for k, v in breakdowns.items()},
                              funnel=funnel, years=tuple(years))
 
-    # -- tartan rug ---------------------------------------------------------------------------
-    def tartan(self, *, level: str = "kommun", within: str = "05") -> Tartan:
-        level = AreaLevel(level)
-        areas = [a for a in self.registry.at_level(level) if a.code.startswith(within)]
-        areas.sort(key=lambda a: a.code)
+    def nation_latest(self, indicator_ids: Iterable[str]) -> dict[str, dict]:
+        """Per indicator: the nation's latest total (``value``, ``year``, ``synthetic``)."""
+        ids = list(indicator_ids)
+        if not ids:
+            return {}
         rows = self._rows(
-            "SELECT indicator_id, area_code, year, value, vs_nation_95, suppressed "
-            "FROM observations WHERE area_level = ? AND breakdown = 'total' AND "
-            "starts_with(area_code, ?) QUALIFY year = max(year) OVER (PARTITION BY indicator_id)",
-            [level.value, within])
-        cells, year_of = {}, {}
+            "SELECT indicator_id, year, value, coalesce(synthetic, false) AS synthetic "
+            "FROM observations WHERE area_code = 'SE' AND breakdown = 'total' AND "
+            "indicator_id IN (SELECT unnest(?)) "
+            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)", [ids])
+        return {r["indicator_id"]: {"value": _num(r["value"]), "year": r["year"],
+                                    "synthetic": bool(r["synthetic"])} for r in rows}
+
+    # -- tartan rug ---------------------------------------------------------------------------
+    def tartan(self, *, level: str = "kommun", within: str | None = None) -> Tartan:
+        """Every indicator × every area of ``level`` inside ``within`` (a län code or ``SE``;
+        default: the home region), latest year, compared with the nation."""
+        level = AreaLevel(level)
+        within = within or self.coverage.region
+        areas = sorted((a for a in self.registry.at_level(level) if in_region(a, within)),
+                       key=lambda a: a.code)
+        rows = self._rows(
+            "SELECT indicator_id, area_code, year, value, vs_nation_95, suppressed, "
+            "coalesce(synthetic, false) AS synthetic FROM observations WHERE area_level = ? "
+            "AND breakdown = 'total' AND area_code IN (SELECT unnest(?)) "
+            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)",
+            [level.value, [a.code for a in areas]])
+        cells, year_of, synthetic = {}, {}, set()
         for r in rows:
             ind = self.catalogue.get(r["indicator_id"])
             if ind is None:
                 continue
             year_of[ind.id] = r["year"]
+            if r["synthetic"]:
+                synthetic.add(ind.id)
             cells[(ind.id, r["area_code"])] = {
                 "value": _num(r["value"]), "suppressed": bool(r["suppressed"]),
-                "category": category_of(r["vs_nation_95"], ind.polarity)}
+                "category": category_of(r["vs_nation_95"], ind.polarity),
+                "synthetic": bool(r["synthetic"])}
         indicators = tuple(i for i in self.catalogue.values() if i.id in year_of)
         return Tartan(level=level.value, areas=tuple(areas), indicators=indicators,
-                      cells=cells, year_of=year_of)
+                      cells=cells, year_of=year_of, synthetic_ids=frozenset(synthetic))
 
 
 TOPIC_ORDER = ("mortality", "care", "care_process", "care_outcome", "health", "children",

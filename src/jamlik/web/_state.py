@@ -13,6 +13,7 @@ from jamlik.geo import AreaRegistry
 from jamlik.model import Settings
 from jamlik.model.catalogue import Catalogue, load_catalogue
 from jamlik.profiles import ProfileReader
+from jamlik.profiles.served import Coverage, read_coverage, served_catalogue
 
 #: Seconds a replaced snapshot stays open for requests that started on it.
 GRACE = 120.0
@@ -47,19 +48,27 @@ class _Connection:
 
 
 class _Generation:
-    """One opened snapshot and everything read from it (registry, profile reader)."""
+    """One opened snapshot and everything read from it (coverage, catalogue, registry, profile
+    reader)."""
 
-    def __init__(self, path: Path, stamp: tuple, catalogue: Catalogue):
+    def __init__(self, path: Path, stamp: tuple, catalogue_dirs: tuple[Path, ...]):
         self.path = path
         self.stamp = stamp
         self.con = _Connection(path)
-        self.catalogue = catalogue
+        cur = self.con.cursor()
+        #: The home region and the synthetic region of this snapshot (``meta``).
+        self.coverage: Coverage = read_coverage(cur)
+        #: The shipped, external and region's own indicators and this snapshot's survey
+        #: questions.
+        self.catalogue: Catalogue = served_catalogue(cur, catalogue_dirs)
         self.retired_at: float | None = None
         self._lock = threading.Lock()
         self._registry: AreaRegistry | None = None
         self._reader: ProfileReader | None = None
         self._tables: set[str] | None = None
         self._provenance: dict[str, dict] | None = None
+        self._synthetic_tables: frozenset[str] | None = None
+        self._has_figures: bool | None = None
 
     def has_table(self, name: str) -> bool:
         if self._tables is None:
@@ -89,13 +98,35 @@ class _Generation:
                                     if self.has_table("observations") else {})
             return self._provenance
 
+    def synthetic_tables(self) -> frozenset[str]:
+        with self._lock:
+            if self._synthetic_tables is None:
+                self._synthetic_tables = frozenset(r[0] for r in self.con.cursor().execute(
+                    "SELECT DISTINCT target FROM loads WHERE coalesce(synthetic, false)"
+                ).fetchall()) if self.has_table("loads") else frozenset()
+            return self._synthetic_tables
+
+    def has_figures(self) -> bool:
+        with self._lock:
+            if self._has_figures is None:
+                self._has_figures = self.has_table("observations") and self.con.cursor().execute(
+                    "SELECT EXISTS (SELECT 1 FROM observations)").fetchone()[0]
+            return self._has_figures
+
+    def loaded_kinds(self) -> tuple[str, ...]:
+        if not self.has_table("loads"):
+            return ()
+        return tuple(r[0] for r in self.con.cursor().execute(
+            "SELECT DISTINCT kind FROM loads WHERE kind IS NOT NULL ORDER BY 1").fetchall())
+
     def reader(self) -> ProfileReader | None:
         if not self.has_table("observations"):
             return None
         registry = self.registry()
         with self._lock:
             if self._reader is None:
-                self._reader = ProfileReader(self.con, registry, self.catalogue)
+                self._reader = ProfileReader(self.con, registry, self.catalogue,
+                                             self.coverage)
             return self._reader
 
 
@@ -135,7 +166,6 @@ class AppState:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.catalogue: Catalogue = load_catalogue(include_external=True)
         self._lock = threading.Lock()
         self._current: _Generation | None = None
         self._retired: list[_Generation] = []
@@ -172,7 +202,7 @@ class AppState:
         return current
 
     def _switch(self, path: Path, stamp: tuple) -> _Generation:
-        fresh = _Generation(path, stamp, self.catalogue)
+        fresh = _Generation(path, stamp, tuple(self.settings.catalogue_dirs))
         now = time.monotonic()
         if self._current is not None:
             self._current.retired_at = now
@@ -209,6 +239,27 @@ class AppState:
         gen = self._generation()
         return gen.registry() if gen is not None else AreaRegistry.builtin()
 
+    @property
+    def catalogue(self) -> Catalogue:
+        """The catalogue of the snapshot being served (the shipped one before there is any)."""
+        gen = self._generation()
+        if gen is not None:
+            return gen.catalogue
+        return load_catalogue(include_external=True,
+                              extra_dirs=tuple(str(d) for d in self.settings.catalogue_dirs))
+
+    @property
+    def coverage(self) -> Coverage:
+        """Home region and synthetic region of the snapshot being served."""
+        gen = self._generation()
+        return gen.coverage if gen is not None else Coverage()
+
+    def synthetic_tables(self) -> frozenset[str]:
+        """The tables of the snapshot that hold rows of a synthetic load (e.g. the demo's
+        ``person_years``)."""
+        gen = self._generation()
+        return gen.synthetic_tables() if gen is not None else frozenset()
+
     def reader(self) -> ProfileReader | None:
         gen = self._generation()
         return gen.reader() if gen is not None else None
@@ -217,6 +268,16 @@ class AppState:
         """See :func:`updated_by_indicator`; cached for the snapshot being served."""
         gen = self._generation()
         return gen.provenance() if gen is not None else {}
+
+    def has_figures(self) -> bool:
+        """Whether the snapshot has any published observation."""
+        gen = self._generation()
+        return gen is not None and gen.has_figures()
+
+    def loaded_kinds(self) -> tuple[str, ...]:
+        """The kinds of data loaded with ``jamlik load`` (or the demo), e.g. ``population``."""
+        gen = self._generation()
+        return gen.loaded_kinds() if gen is not None else ()
 
     def population(self) -> dict[str, int]:
         """Population on 31 Dec of the latest year per kommun in the region (demo data)."""

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from jamlik import __version__
 from jamlik.model import AreaCodeError, AreaLevel
 from jamlik.model.catalogue import Indicator
+from jamlik.profiles import coverage_note
 from jamlik.web._state import AppState
 
 router = APIRouter(prefix="")
@@ -30,7 +31,7 @@ PUBLIC_COLUMNS = (
     "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
     "method", "standard", "multiplier", "parent_code", "parent_value", "vs_parent_95",
     "vs_parent_998", "nation_value", "vs_nation_95", "vs_nation_998", "trend", "suppressed",
-    "suppression_reason", "smoothed_value", "note", "computed_at",
+    "suppression_reason", "smoothed_value", "note", "computed_at", "synthetic",
 )
 
 
@@ -96,7 +97,8 @@ def _query(state: AppState, indicator: str | None, area: str | None, level: Area
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    sql = f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM observations"
+    columns = [f"coalesce({c}, false) AS {c}" if c == "synthetic" else c for c in PUBLIC_COLUMNS]
+    sql = f"SELECT {', '.join(columns)} FROM observations"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY indicator_id, area_code, breakdown, group_value, year"
@@ -141,6 +143,8 @@ def api_profile(request: Request, code: str, comparator: str = "parent", lang: s
                  "level": profile.area.level.value},
         "comparator": profile.comparator, "comparator_name": profile.comparator_name,
         "updated": profile.updated.isoformat() if profile.updated else None,
+        "synthetic": profile.synthetic,
+        "coverage_note": coverage_note(profile, lang),
         "rows": [{
             "indicator_id": r.indicator.id, "year": r.year, "period": r.period,
             "value": r.value, "lower_95": r.lower_95, "upper_95": r.upper_95,
@@ -148,7 +152,7 @@ def api_profile(request: Request, code: str, comparator: str = "parent", lang: s
             "denominator": r.denominator, "suppressed": r.suppressed,
             "comparator_value": r.comparator_value, "comparison_95": r.comparison_95,
             "comparison_998": r.comparison_998, "category_95": r.category_95,
-            "nation_value": r.nation_value, "trend": r.trend,
+            "nation_value": r.nation_value, "trend": r.trend, "synthetic": r.synthetic,
             "groups": [{"breakdown": g.breakdown, "group": g.group, "value": g.value,
                         "lower_95": g.lower, "upper_95": g.upper, "suppressed": g.suppressed}
                        for g in r.groups],

@@ -12,9 +12,11 @@ from fastapi.templating import Jinja2Templates
 
 from jamlik import __version__, charts
 from jamlik.geo import boundaries
-from jamlik.model import LANGUAGES, AreaCodeError, AreaLevel, i18n, t
-from jamlik.profiles import key_messages
+from jamlik.model import LANGUAGES, AreaCodeError, AreaLevel, t
+from jamlik.model.i18n import group_label, t_or
+from jamlik.profiles import coverage_note, key_messages
 from jamlik.profiles.reader import TOPIC_ORDER
+from jamlik.profiles.served import in_region
 from jamlik.web import _format
 from jamlik.web._state import AppState
 from jamlik.web.vendor import vega_bundle
@@ -38,10 +40,16 @@ def _lang(request: Request) -> str:
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     lang = _lang(request)
     started = time.perf_counter()
+    state = _state(request)
+    registry = state.registry()
+    demo = state.coverage.synthetic_region
     base = {
+        "demo_region": (registry[demo].name if demo in registry else demo) if demo else None,
+        "serving_path": str(state.path),
+        "loaded_kinds": state.loaded_kinds,
         "lang": lang, "version": __version__,
         "t": lambda key, **kw: t(key, lang, **kw),
-        "label": lambda key, fallback: t(key, lang) if i18n.has(key) else fallback,
+        "label": lambda key, fallback: t_or(key, fallback, lang),
         "num": lambda v, d=1: _format.number(v, d, lang),
         "ci": lambda lo, hi, d=1: _format.interval(lo, hi, d, lang),
         "when": lambda v: _format.when(v, lang),
@@ -83,33 +91,69 @@ def api_page(request: Request):
     return render(request, "api.html", endpoints=endpoints, info=spec["info"])
 
 
+def _by_topic(catalogue) -> dict[str, list]:
+    """Indicators by topic: the known topics in their order, then any topic a region's own
+    catalogue adds."""
+    topics = list(dict.fromkeys([*TOPICS, *(i.topic for i in catalogue.values())]))
+    return {topic: [i for i in catalogue.values() if i.topic == topic] for topic in topics}
+
+
+def _region(state: AppState) -> str:
+    """The region the served snapshot is about (``meta.home_region``), else the nation."""
+    region = state.coverage.region
+    return region if region in state.registry() else "SE"
+
+
+def _next_step(state: AppState) -> str | None:
+    """What to do before there is anything to show: ``'init'`` (no warehouse), ``'load'`` (an
+    empty warehouse), ``'compute'`` (data loaded, nothing computed); None once there are
+    figures."""
+    if state.cursor() is None:
+        return "init"
+    if state.has_figures():
+        return None
+    return "compute" if state.loaded_kinds() else "load"
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, q: str | None = None):
     state = _state(request)
     lang = _lang(request)
     registry = state.registry()
+    coverage = state.coverage
+    region = _region(state)
     hits = registry.search(q, limit=40) if q else []
-    focus = registry.children("05", AreaLevel.KOMMUN) if "05" in registry else []
+    # The region's kommuner (for the nation the län list below is the way in).
+    focus = registry.children(region, AreaLevel.KOMMUN) if region != "SE" else []
     population = state.population()
-    geo = boundaries("kommun", within="05")
+    geo = boundaries("kommun", within=None if region == "SE" else region)
     reader = state.reader()
-    values = {}
+    values, synthetic_map = {}, False
     map_indicator = state.catalogue.get("life_expectancy_birth")
     if reader is not None and map_indicator is not None:
-        view = reader.indicator_view(map_indicator.id, level="kommun", within="05")
+        view = reader.indicator_view(map_indicator.id, level="kommun",
+                                     within=None if region == "SE" else region)
         values = {a["code"]: a["value"] for a in view.areas}
+        synthetic_map = any(a["synthetic"] for a in view.areas)
     for feature in geo["features"]:
         feature["properties"]["url"] = f"/omrade/{feature['id']}"
+    synthetic_population = bool(population) and "person_years" in state.synthetic_tables()
+    # No map without a figure to colour it (an empty warehouse).
     spec = charts.choropleth(geo, values or {c: population.get(c) for c in population},
                              title=(map_indicator.title(lang) if values and map_indicator
                                     else t("web.population", lang)),
-                             decimals=1 if values else 0, height=380)
-    by_topic = {topic: [i for i in state.catalogue.values() if i.topic == topic]
-                for topic in TOPICS}
+                             decimals=1 if values else 0, height=380) \
+        if values or population else None
+    by_topic = _by_topic(state.catalogue)
     return render(request, "index.html", q=q or "", hits=hits, focus=focus,
                   population=population, map_spec=spec, by_topic=by_topic,
                   lan=sorted(registry.at_level(AreaLevel.LAN), key=lambda a: a.code),
-                  units=registry.at_level(AreaLevel.VARDCENTRAL))
+                  units=[u for u in registry.at_level(AreaLevel.VARDCENTRAL)
+                         if in_region(u, region)],
+                  region=registry[region], coverage=coverage, next_step=_next_step(state),
+                  synthetic=synthetic_map or synthetic_population,
+                  synthetic_population=synthetic_population,
+                  synthetic_map=synthetic_map or (not values and synthetic_population))
 
 
 @router.get("/omrade/{code}", response_class=HTMLResponse)
@@ -147,6 +191,10 @@ def area_page(request: Request, code: str, comparator: str = "parent", level: st
     return render(request, "area.html", area=area, profile=profile, comparator=comparator,
                   provenance=state.provenance(),
                   level=level, messages=messages, sparklines=sparklines, spine=spine,
+                  coverage_note=coverage_note(profile, lang) if profile else None,
+                  next_step=_next_step(state),
+                  synthetic=bool(profile and profile.synthetic),
+                  mixed=bool(profile and profile.mixed),
                   ancestors=list(reversed(registry.ancestors(code))),
                   children=registry.children(code)[:400],
                   units=[u for u in registry.at_level(AreaLevel.VARDCENTRAL)
@@ -156,9 +204,7 @@ def area_page(request: Request, code: str, comparator: str = "parent", level: st
 @router.get("/indikatorer", response_class=HTMLResponse)
 def indicators_page(request: Request):
     state = _state(request)
-    by_topic = {topic: [i for i in state.catalogue.values() if i.topic == topic]
-                for topic in TOPICS}
-    return render(request, "indicators.html", by_topic=by_topic)
+    return render(request, "indicators.html", by_topic=_by_topic(state.catalogue))
 
 
 @router.get("/indikator/{indicator_id}", response_class=HTMLResponse)
@@ -183,8 +229,12 @@ def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
     reader = state.reader()
     if reader is None:
         return render(request, "error.html", status_code=503, message=t("web.no_data", lang))
-    within = "05" if level in ("kommun", "regso", "deso") else None
-    focus_area = area or ("05" if "05" in registry else "SE")
+    region = _region(state)
+    if area is not None and not in_region(registry[area], region):
+        # An area outside the home region is compared within its own län.
+        region = registry[area].lan_code or "SE"
+    within = region if level in ("kommun", "regso", "deso") and region != "SE" else None
+    focus_area = area or region
     view = reader.indicator_view(indicator_id, level=level, year=year, within=within,
                                  focus=[focus_area, "SE"] if focus_area != "SE" else ["SE"])
     counter = [0]
@@ -233,16 +283,22 @@ def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
             list(view.trend), y_title=unit, decimals=ind.decimals))
     breakdown_specs = {}
     for breakdown, groups in view.breakdowns.items():
-        rows = [{**g, "group_label": t(f"group.{breakdown}.{g['group']}", lang)
-                 if i18n.has(f"group.{breakdown}.{g['group']}") else g["group"]}
-                for g in groups]
+        rows = [{**g, "group_label": group_label(breakdown, g["group"], lang)} for g in groups]
         total = next((a["value"] for a in view.areas if a["code"] == focus_area), None)
         breakdown_specs[breakdown] = (_spec_id(f"bd-{breakdown}", counter), charts.breakdown_bars(
             rows, x_title=unit, decimals=ind.decimals, total=total), rows)
     return render(request, "indicator.html", ind=ind, view=view, specs=specs,
                   provenance=state.provenance().get(indicator_id, {}),
+                  synthetic=view.synthetic, mixed=_mixed(
+                      [a["synthetic"] for a in view.areas]
+                      + ([view.nation["synthetic"]] if view.nation else [])),
                   breakdown_specs=breakdown_specs, level=level, focus_area=registry[focus_area],
                   inequalities=_inequalities(state, indicator_id, focus_area, view.year))
+
+
+def _mixed(flags: list[bool]) -> bool:
+    """Whether real and synthetic figures meet (then each synthetic one is marked)."""
+    return any(flags) and not all(flags)
 
 
 def _inequalities(state: AppState, indicator_id: str, area: str, year: int | None) -> list[dict]:
@@ -256,22 +312,24 @@ def _inequalities(state: AppState, indicator_id: str, area: str, year: int | Non
 
 
 @router.get("/oversikt", response_class=HTMLResponse)
-def overview_page(request: Request, level: str = "kommun", within: str = "05"):
+def overview_page(request: Request, level: str = "kommun", within: str | None = None):
     state = _state(request)
     lang = _lang(request)
     reader = state.reader()
     if reader is None:
         return render(request, "error.html", status_code=503, message=t("web.no_data", lang))
+    within = within or _region(state)
     try:
         level = AreaLevel(level).value
         state.registry().validate(within)
     except (ValueError, AreaCodeError) as exc:
         raise HTTPException(404, str(exc)) from exc
     tartan = reader.tartan(level=level, within=within)
-    nation = {}
-    for ind in tartan.indicators:
-        rows = reader.indicator_view(ind.id, level="nation")
-        if rows.areas:
-            nation[ind.id] = rows.areas[0]["value"]
+    latest = reader.nation_latest([ind.id for ind in tartan.indicators])
+    nation = {i: row["value"] for i, row in latest.items()}
+    synthetic_ids = tartan.synthetic_ids | {i for i, row in latest.items() if row["synthetic"]}
     return render(request, "overview.html", tartan=tartan, nation=nation, level=level,
-                  within=within)
+                  within=within, within_area=state.registry()[within],
+                  next_step=_next_step(state), synthetic=bool(synthetic_ids),
+                  synthetic_ids=synthetic_ids,
+                  mixed=bool(synthetic_ids) and len(synthetic_ids) < len(tartan.indicators))

@@ -18,7 +18,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from jamlik import charts
-from jamlik.model import InputError, JamlikError, i18n, t
+from jamlik.model import InputError, JamlikError, t
+from jamlik.model.i18n import group_label, t_or
 from jamlik.reports.strategy import data as sdata
 from jamlik.strategy import STAGES, STATUSES, AuthenticationError, PermissionDenied
 from jamlik.strategy.model import ACTIVITY_STATUSES, Plan, Strategy
@@ -45,7 +46,18 @@ def _docs(state: StrategyState) -> dict[str, sdata.DocumentEntry]:
 
 
 def _places(request: Request) -> list[sdata.Place]:
-    return sdata.region_places(_state(request).registry())
+    app = _state(request)
+    return sdata.region_places(app.registry(), app.coverage.region)
+
+
+def _home(request: Request, omrade: str | None) -> str:
+    """The area a goal or plan page is about: ``omrade``, else the home region."""
+    return omrade or _state(request).coverage.region
+
+
+def _synthetic(request: Request, ids: list[str], codes: list[str]) -> bool:
+    """Whether the page shows a synthetic figure (then it carries the banner)."""
+    return sdata.synthetic_in(_state(request).cursor(), ids, codes)
 
 
 def _fulfilment(request: Request, entry: sdata.DocumentEntry, places) -> pl.DataFrame:
@@ -73,11 +85,10 @@ def _pick(docs, kind: str, wanted: str | None) -> sdata.DocumentEntry:
 
 
 def _maybe(key: str, fallback: str, lang: str) -> str:
-    return t(key, lang) if i18n.has(key) else fallback
+    return t_or(key, fallback, lang)
 
 
-def _group_label(breakdown: str, group: str, lang: str) -> str:
-    return _maybe(f"group.{breakdown}.{group}", group, lang)
+_group_label = group_label
 
 
 def _worse_text(worse: str | None, lang: str, registry) -> str:
@@ -152,15 +163,17 @@ def dashboard(request: Request, strategi: str | None = None):
               for s in STATUSES}
     return _page(request, session, "dashboard.html", entry=entry, strategy=entry.obj,
                  strategies=[d for d in docs.values() if d.kind == "strategy"], places=places,
-                 cells=cells, counts=counts, ms=(time.perf_counter() - started) * 1000)
+                 cells=cells, counts=counts, ms=(time.perf_counter() - started) * 1000,
+                 synthetic=_synthetic(request, sdata.indicator_ids(entry.obj),
+                                      [p.code for p in places]))
 
 
 @router.get("/mal/{doc_id}/{goal_id}", **HTML)
-def goal_page(request: Request, doc_id: str, goal_id: str, omrade: str = sdata.REGION):
+def goal_page(request: Request, doc_id: str, goal_id: str, omrade: str | None = None):
     return _goal_view(request, doc_id, goal_id, omrade)
 
 
-def _goal_view(request: Request, doc_id: str, goal_id: str, omrade: str = sdata.REGION,
+def _goal_view(request: Request, doc_id: str, goal_id: str, omrade: str | None = None,
                error: str | None = None, status_code: int = 200):
     state = state_of(request)
     session = state.session(request)
@@ -173,7 +186,8 @@ def _goal_view(request: Request, doc_id: str, goal_id: str, omrade: str = sdata.
         raise HTTPException(404, str(exc)) from exc
     places = _places(request)
     names = {p.code: p.name for p in places}
-    omrade = omrade if omrade in names else sdata.REGION
+    home = _home(request, None)
+    omrade = omrade if omrade in names else (home if home in names else places[-1].code)
     frame = _fulfilment(request, entry, places).filter(pl.col("goal_id") == goal_id)
     catalogue = _state(request).catalogue
     blocks = []
@@ -213,20 +227,22 @@ def _goal_view(request: Request, doc_id: str, goal_id: str, omrade: str = sdata.
     return _page(request, session, "goal.html", status_code=status_code, entry=entry,
                  strategy=strategy, goal=goal, area=strategy.area_of(goal_id), blocks=blocks,
                  places=places, omrade=omrade, focus_name=names[omrade], audit=audit, error=error,
-                 catalogue=catalogue)
+                 catalogue=catalogue, synthetic=_synthetic(
+                     request, [x.id for x in goal.indicators], list(names)))
 
 
 @router.get("/plan", **HTML)
-def plan_page(request: Request, plan: str | None = None, omrade: str = sdata.REGION):
+def plan_page(request: Request, plan: str | None = None, omrade: str | None = None):
     return _plan_view(request, plan, omrade)
 
 
-def _plan_view(request: Request, plan: str | None, omrade: str = sdata.REGION,
+def _plan_view(request: Request, plan: str | None, omrade: str | None = None,
                error: str | None = None, status_code: int = 200):
     state = state_of(request)
     session = state.session(request)
     entry = _pick(_docs(state), "plan", plan)
     obj: Plan = entry.obj
+    omrade = _home(request, omrade)
     latest = {}
     cursor = _state(request).cursor()
     ids = sdata.indicator_ids(obj)
@@ -241,7 +257,7 @@ def _plan_view(request: Request, plan: str | None, omrade: str = sdata.REGION,
     audit = _audit(state, entry.doc_id) if session.user else []
     registry = _state(request).registry()
     return _page(request, session, "plan.html", status_code=status_code, entry=entry, plan=obj,
-                 latest=latest, omrade=omrade,
+                 latest=latest, omrade=omrade, synthetic=_synthetic(request, ids, [omrade]),
                  stages=STAGES, statuses=ACTIVITY_STATUSES, audit=audit, error=error,
                  catalogue=_state(request).catalogue,
                  area_name=registry[omrade].name if omrade in registry else omrade,
@@ -511,10 +527,14 @@ def api_fulfilment(request: Request, doc_id: str, area: str | None = None):
     nation: one row per goal × indicator × area × group (see docs/strategy.md)."""
     docs = _docs(state_of(request))
     entry = _pick(docs, "strategy", doc_id)
-    frame = _fulfilment(request, entry, _places(request))
+    places = _places(request)
+    frame = _fulfilment(request, entry, places)
     if area:
         frame = frame.filter(pl.col("area_code") == area)
-    return JSONResponse(frame.to_dicts())
+    synthetic = sdata.synthetic_pairs(_state(request).cursor(), sdata.indicator_ids(entry.obj),
+                                      [p.code for p in places])
+    return JSONResponse([{**row, "synthetic": (row["indicator_id"], row["area_code"]) in synthetic}
+                         for row in frame.to_dicts()])
 
 
 @router.get("/ladda-ner/malrapport/{doc_id}.pdf", include_in_schema=False)
@@ -528,6 +548,8 @@ def brief_download(request: Request, doc_id: str, plan: str | None = None):
     chosen = _pick(docs, "plan", plan).obj if plan or plans else None
     places = _places(request)
     brief = strategy_brief(entry.obj, _fulfilment(request, entry, places), places,
-                           plan=chosen, lang=_lang(request))
+                           plan=chosen, lang=_lang(request),
+                           synthetic=_synthetic(request, sdata.indicator_ids(entry.obj),
+                                                [p.code for p in places]))
     return Response(brief_pdf(brief), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{doc_id}-lagesrapport.pdf"'})

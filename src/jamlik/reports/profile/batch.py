@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from jamlik.geo import Area, AreaRegistry
 from jamlik.model import AreaLevel, InputError
+from jamlik.profiles.served import in_region, read_coverage, served_catalogue
 from jamlik.reports.profile.content import AUDIENCES, profile_report
 from jamlik.reports.profile.render import FORMATS, render
 
@@ -34,24 +35,25 @@ def file_name(code: str, audience: str, fmt: str, lang: str) -> str:
     return f"{code}-{audience}{'' if lang == 'sv' else '-' + lang}.{fmt}"
 
 
-def areas_of_level(registry: AreaRegistry, level: str, within: str = "05") -> list[Area]:
-    """The areas of ``level`` inside the län ``within`` (the demo region), sorted by code."""
-    level = AreaLevel(level)
-    return sorted((a for a in registry.at_level(level)
-                   if a.code == within or a.lan_code == within), key=lambda a: a.code)
+def areas_of_level(registry: AreaRegistry, level: str, within: str = "SE") -> list[Area]:
+    """The areas of ``level`` inside ``within`` (a län code, or ``SE`` for all), sorted by
+    code."""
+    return sorted((a for a in registry.at_level(AreaLevel(level)) if in_region(a, within)),
+                  key=lambda a: a.code)
 
 
-def _open(db_path: str, threads: int | None = None) -> None:
+def _open(db_path: str, threads: int | None = None,
+          catalogue_dirs: tuple[str, ...] = ()) -> None:
     import duckdb
 
-    from jamlik.model.catalogue import load_catalogue
     from jamlik.profiles import ProfileReader
 
     con = duckdb.connect(db_path, read_only=True)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     _STATE["con"] = con
-    _STATE["reader"] = ProfileReader(con, AreaRegistry.from_warehouse(con), load_catalogue())
+    _STATE["reader"] = ProfileReader(con, AreaRegistry.from_warehouse(con),
+                                     served_catalogue(con, catalogue_dirs))
 
 
 def _close() -> None:
@@ -74,9 +76,11 @@ def render_area(code: str, audience: str, fmt: str, lang: str, out_dir: str,
 
 def render_profiles(db_path: str | Path, *, level: str, out_dir: str | Path,
                     audience: str = "beslutsfattare", fmt: str = "pdf", lang: str = "sv",
-                    within: str = "05", workers: int = 1,
+                    within: str | None = None, workers: int = 1,
+                    catalogue_dirs: Iterable[str | Path] = (),
                     progress: Callable[[str, float], None] | None = None) -> BatchResult:
-    """Write one report per area of ``level`` in the demo region to ``out_dir``.
+    """Write one report per area of ``level`` inside ``within`` (default: the warehouse's home
+    region, ``meta.home_region``; the nation when it has none) to ``out_dir``.
 
     ``workers`` = 1 renders in this process; more start that many worker processes. On the
     2-core reference machine one process was fastest (13 kommun + 40 vårdcentral briefs in
@@ -100,15 +104,17 @@ def render_profiles(db_path: str | Path, *, level: str, out_dir: str | Path,
     import duckdb
 
     with duckdb.connect(str(db_path), read_only=True) as con:
+        within = within or read_coverage(con).region
         codes = [a.code for a in areas_of_level(AreaRegistry.from_warehouse(con), level,
                                                 within)]
     if not codes:
         return BatchResult((), time.perf_counter() - started, 0)
     workers = max(1, min(workers, len(codes)))
     args = (audience, fmt, lang, str(out))
+    dirs = tuple(str(d) for d in catalogue_dirs)
     paths: list[str] = []
     if workers == 1:
-        _open(str(db_path))
+        _open(str(db_path), catalogue_dirs=dirs)
         try:
             for i, code in enumerate(codes):
                 paths.append(render_area(code, *args))
@@ -118,7 +124,7 @@ def render_profiles(db_path: str | Path, *, level: str, out_dir: str | Path,
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_open,
-                                 initargs=(str(db_path), 1)) as pool:
+                                 initargs=(str(db_path), 1, dirs)) as pool:
             futures = {pool.submit(render_area, code, *args): code for code in codes}
             for i, future in enumerate(as_completed(futures)):
                 paths.append(future.result())

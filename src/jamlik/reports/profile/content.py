@@ -24,7 +24,8 @@ from jamlik import charts
 from jamlik.charts.colours import CATEGORY_COLOURS
 from jamlik.charts.specs import SCHEMA
 from jamlik.model import LANGUAGES, InputError, t
-from jamlik.profiles import AreaProfile, KeyMessage, ProfileRow, key_messages
+from jamlik.model.i18n import group_label
+from jamlik.profiles import AreaProfile, KeyMessage, ProfileRow, coverage_note, key_messages
 from jamlik.profiles.format import interval, number, when
 
 AUDIENCES = ("beslutsfattare", "analytiker")
@@ -78,7 +79,7 @@ def _group_cells(row: ProfileRow, breakdown: str, lang: str) -> list[dict[str, s
     cells = []
     for g in row.groups_of(breakdown):
         mark = {"higher": "+", "lower": "−"}.get(g.vs_total, "")
-        cells.append({"group": g.group, "label": t(f"group.{breakdown}.{g.group}", lang),
+        cells.append({"group": g.group, "label": group_label(breakdown, g.group, lang),
                       "value": _value(g.value, d, g.suppressed, lang),
                       "ci": "" if g.suppressed else interval(g.lower, g.upper, d, lang),
                       "mark": mark})
@@ -120,6 +121,7 @@ def _row(row: ProfileRow, lang: str) -> dict[str, Any]:
         "source": ind.source(lang), "updated": when(row.computed_at, lang),
         "groups": {b: _group_cells(row, b, lang) for b in BREAKDOWNS},
         "gap": gap,
+        "synthetic": row.synthetic,
     }
 
 
@@ -136,7 +138,7 @@ def _breakdown_tables(rows: list[dict[str, Any]], lang: str) -> list[dict[str, A
             if not any(r["groups"][k] for k in keys):
                 continue
             cells = {(k, c["group"]): c for k in keys for c in r["groups"][k]}
-            body.append({"title": r["title"], "cells": [
+            body.append({"title": r["title"], "synthetic": r["synthetic"], "cells": [
                 (c["value"] + (" " + c["mark"] if c["mark"] else "")) if (c := cells.get(
                     (k, g))) else "" for k, g, _ in heads]})
         if heads and body:
@@ -169,7 +171,7 @@ def _facts(profile: AreaProfile, lang: str) -> list[dict[str, str]]:
             facts.append({"label": r.indicator.title(lang),
                           "value": number(r.value, r.indicator.decimals, lang),
                           "unit": "%" if unit in ("procent", "per cent") else unit,
-                          "period": r.period})
+                          "period": r.period, "synthetic": r.synthetic})
     return facts
 
 
@@ -238,7 +240,8 @@ def _labels(lang: str, **values: str) -> dict[str, str]:
     labels = {key[len("report."):]: t(key, lang, **values)
               for key in catalogue() if key.startswith("report.")
               and not key.startswith(("report.cli.", "report.standard."))}
-    for key in ("web.suppressed_note", "web.education_note", "level.nation"):
+    for key in ("web.suppressed_note", "web.education_note", "level.nation", "synthetic.badge",
+                "synthetic.row", "synthetic.report_line", "synthetic.report_all"):
         labels[key.replace(".", "_")] = t(key, lang)
     for b in BREAKDOWNS:
         labels[f"breakdown_{b}"] = t(f"breakdown.{b}", lang)
@@ -258,6 +261,10 @@ def profile_report(profile: AreaProfile, *, audience: str = "beslutsfattare",
     rows = (select_rows(profile, messages) if audience == "beslutsfattare"
             else list(profile.rows))
     updated = when(profile.updated, lang)
+    # Whether each figure the report shows (table rows, facts, key messages) is synthetic.
+    shown_ids = {r.indicator.id for r in rows} | {m.indicator_id for m in messages} | {
+        r.indicator.id for r in profile.rows if r.indicator.topic == "population"}
+    shown = [r.synthetic for r in profile.rows if r.indicator.id in shown_ids]
     labels = _labels(lang, comparator=comparator, area=area.name, updated=updated,
                      parent=profile.parent.name if profile.parent else t("level.nation", lang))
     data = {
@@ -268,12 +275,19 @@ def profile_report(profile: AreaProfile, *, audience: str = "beslutsfattare",
         "comparator": comparator, "updated": updated,
         "sources": list(profile.sources),
         "labels": labels,
+        # Synthetic figures: a line on every page; each row marked where real ones meet them.
+        "synthetic": any(shown), "mixed": any(shown) and not all(shown),
+        # Why figures are missing: outside the region, or nothing computed yet.
+        "coverage_note": coverage_note(profile, lang) or (
+            "" if profile.rows else labels["no_data"]),
         "messages": [{"judgement": m.judgement, "text": m.text,
                       "symbol": SYMBOL.get(m.judgement, "●"),
                       "label": (t(f"cat.{m.judgement}", lang) if m.judgement != "neutral"
                                 else t("report.neutral", lang)),
                       "fill": CATEGORY_COLOURS.get(m.judgement, "#e6e6e6"),
-                      "ink": _INK.get(m.judgement, "#000000")} for m in messages],
+                      "ink": _INK.get(m.judgement, "#000000"),
+                      "synthetic": bool((row := profile.row(m.indicator_id)) and row.synthetic)}
+                     for m in messages],
         "facts": _facts(profile, lang),
         "rows": [_row(r, lang) for r in rows],
         "peers": [p.name for p in profile.peers],

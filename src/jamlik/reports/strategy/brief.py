@@ -104,9 +104,10 @@ def _gap_sentence(goal_id: str, fulfilment: pl.DataFrame, cells: dict, places: l
 
 def strategy_brief(strategy: Strategy, fulfilment: pl.DataFrame, places: list[Place], *,
                    plan: Plan | None = None, lang: str = "sv", sub_area_names=None,
-                   today: date | None = None) -> StrategyBrief:
+                   today: date | None = None, synthetic: bool = False) -> StrategyBrief:
     """Assemble the brief for ``strategy`` (``fulfilment``: :func:`goal_fulfilment` rows for
-    ``places``; the last place that is a län is "the region")."""
+    ``places``; the last place that is a län is "the region"). ``synthetic``: the figures
+    behind the statuses are synthetic (the demo), which every page then says."""
     if lang not in LANGUAGES:
         raise InputError("lang", lang, f"one of {list(LANGUAGES)}")
     if not isinstance(strategy, Strategy):
@@ -187,6 +188,7 @@ def strategy_brief(strategy: Strategy, fulfilment: pl.DataFrame, places: list[Pl
         "statuses": [{"key": s, "label": t(f"strategy.status.{s}", lang)} for s in STATUSES],
         "areas": areas, "problems": problems, "gaps": gaps, "no_source": no_source,
         "stages": stages,
+        "synthetic": t("synthetic.brief_line", lang) if synthetic else "",
     }
     return StrategyBrief(lang, data)
 

@@ -19,11 +19,11 @@ from jamlik.model import AreaLevel
 from jamlik.strategy import BUILTIN, goal_fulfilment, load_builtin
 from jamlik.strategy.model import Plan, Strategy
 
-#: The demo region (Östergötland); its kommuner, the län and the nation are the dashboard columns.
-REGION = "05"
+#: The nation: every region's comparator, and the region of a warehouse without a home region.
 NATION = "SE"
 _OBS_COLUMNS = ("indicator_id, year, area_level, area_code, breakdown, group_value, value, "
-                "lower_95, upper_95, trend, suppressed, parent_code, numerator, denominator")
+                "lower_95, upper_95, trend, suppressed, parent_code, numerator, denominator, "
+                "coalesce(synthetic, false) AS synthetic")
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,21 @@ def documents(store=None, parse=None) -> dict[str, DocumentEntry]:
     return out
 
 
-def region_places(registry, region: str = REGION) -> list[Place]:
-    """The region's kommuner (by code), then the län, then the nation."""
+def home_region(cursor) -> str:
+    """The home region of the warehouse ``cursor`` reads (``meta.home_region``), or the nation
+    when it has none."""
+    from jamlik.profiles.served import read_coverage
+
+    return read_coverage(cursor).region if cursor is not None else NATION
+
+
+def region_places(registry, region: str) -> list[Place]:
+    """The region's kommuner (by code), then the län, then the nation (for ``SE``: every
+    kommun, then the nation)."""
+    region = region if region in registry else NATION
     places = [Place(a.code, a.name, "kommun")
               for a in sorted(registry.children(region, AreaLevel.KOMMUN), key=lambda a: a.code)]
-    if region in registry:
+    if region != NATION:
         places.append(Place(region, registry[region].name, "lan"))
     if NATION in registry:
         places.append(Place(NATION, registry[NATION].name, "nation"))
@@ -111,6 +121,25 @@ def fulfilment(cursor, strategy: Strategy, places: list[Place]) -> pl.DataFrame:
                                    "upper_95": pl.Float64, "trend": pl.String,
                                    "suppressed": pl.Boolean, "parent_code": pl.String})
     return goal_fulfilment(obs, strategy, areas=areas)
+
+
+def synthetic_pairs(cursor, indicators: list[str], codes: list[str]) -> set[tuple[str, str]]:
+    """``(indicator_id, area_code)`` of ``indicators`` × ``codes`` with synthetic observations
+    (the demo's): what goal statuses built on them must say."""
+    has = cursor is not None and cursor.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'observations'"
+    ).fetchone()[0]
+    if not has or not indicators or not codes:
+        return set()
+    return set(cursor.execute(
+        "SELECT DISTINCT indicator_id, area_code FROM observations WHERE "
+        "coalesce(synthetic, false) AND indicator_id IN (SELECT unnest(?)) AND "
+        "area_code IN (SELECT unnest(?))", [indicators, codes]).fetchall())
+
+
+def synthetic_in(cursor, indicators: list[str], codes: list[str]) -> bool:
+    """Whether any observation of ``indicators`` for ``codes`` is synthetic."""
+    return bool(synthetic_pairs(cursor, indicators, codes))
 
 
 def headline(frame: pl.DataFrame, strategy: Strategy, codes: list[str]) -> dict:

@@ -1,0 +1,92 @@
+"""What a served warehouse says about itself: the region it covers, the region its synthetic
+figures come from, and the catalogue its figures are presented with.
+
+Pages and reports read these from the warehouse or snapshot they show (table ``meta``), never
+from a constant: a warehouse initialised with ``jamlik init --region 01`` is about Stockholm, the
+demo (``jamlik demo build``) about Östergötland with synthetic figures, and a warehouse without a
+home region (before ``jamlik init``) about the nation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jamlik.geo import Area
+from jamlik.model.catalogue import Catalogue, load_catalogue, with_survey_questions
+
+NATION = "SE"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which areas a warehouse's own (person-level) figures cover.
+
+    ``home_region`` is ``meta.home_region`` (a län code, ``SE``, or None before ``jamlik
+    init``); ``synthetic_region`` is ``meta.synthetic_region`` (the demo's län) or None.
+    """
+
+    home_region: str | None = None
+    synthetic_region: str | None = None
+
+    @property
+    def region(self) -> str:
+        """The home region, or the nation when none is set."""
+        return self.home_region or NATION
+
+    @property
+    def is_demo(self) -> bool:
+        return self.synthetic_region is not None
+
+    def covers(self, area: Area) -> bool:
+        """Whether ``area`` lies in the home region (the nation counts as covered: it is every
+        region's comparator)."""
+        return in_region(area, self.region)
+
+    def synthetic_covers(self, area: Area) -> bool:
+        """Whether the synthetic figures reach ``area`` (False when there are none)."""
+        return self.synthetic_region is not None and in_region(area, self.synthetic_region)
+
+
+def in_region(area: Area, region: str) -> bool:
+    """Whether ``area`` is ``region`` (a län code or ``SE``), lies inside it, or is the nation.
+
+    >>> from jamlik.geo import AreaRegistry
+    >>> reg = AreaRegistry.builtin()
+    >>> in_region(reg["0580"], "05"), in_region(reg["1480"], "05"), in_region(reg["SE"], "05")
+    (True, False, True)
+    """
+    if region == NATION or area.code in (NATION, region):
+        return True
+    return (area.lan_code or area.code[:2]) == region
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+        "AND table_catalog = current_database()", [name]).fetchone()[0])
+
+
+def read_coverage(con) -> Coverage:
+    """The coverage stored in ``meta`` of the database ``con`` reads (empty without one)."""
+    if not _has_table(con, "meta"):
+        return Coverage()
+    meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN "
+                            "('home_region', 'synthetic_region')").fetchall())
+    return Coverage(home_region=meta.get("home_region") or None,
+                    synthetic_region=meta.get("synthetic_region") or None)
+
+
+def served_catalogue(con, extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
+    """Every indicator whose figures a warehouse may hold: the shipped catalogue with the
+    external indicators, the region's own (``extra_dirs``, ``Settings.catalogue_dirs``) and one
+    survey indicator per question in the warehouse's ``survey_questions``."""
+    base = load_catalogue(include_external=True,
+                          extra_dirs=tuple(str(d) for d in extra_dirs))
+    if not _has_table(con, "survey_questions"):
+        return base
+    result = con.execute("SELECT * FROM survey_questions ORDER BY question")
+    names = [d[0] for d in result.description]
+    return with_survey_questions(base, [dict(zip(names, r, strict=True))
+                                        for r in result.fetchall()])
