@@ -428,7 +428,7 @@ def test_the_profile_page_shows_the_hand_computed_numbers(region, client):
             ("population_total", hand["population"], 0),
             ("share_born_abroad", hand["share_born_abroad"], 1),
             ("mortality_all_cause", hand["dsr"], 1)):
-        row = re.search(rf'<tr data-indicator="{indicator}" data-value="([^"]*)".*?</tr>',
+        row = re.search(rf'<tr data-indicator="{indicator}"[^>]* data-value="([^"]*)".*?</tr>',
                         html, re.S)
         assert row, indicator
         assert float(row[1]) == pytest.approx(expected, rel=REL), indicator
