@@ -140,3 +140,14 @@ def test_loaded_survey_questions_become_indicators():
     assert ind.method == "survey_proportion" and ind.numerator.where == {"snus_daily": True}
     assert ind.ages == (16, 84) and ind.polarity == "low_is_good"
     assert ind.national == {"survey_measure": "snus_daily"}
+
+
+def test_a_non_finite_number_in_a_region_indicator_is_refused(tmp_path):
+    from jamlik.model.catalogue import load_catalogue
+
+    (tmp_path / "own.yaml").write_text("id: own\nmethod: crude_rate\nmultiplier: .inf\n",
+                                       encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_catalogue(extra_dirs=(str(tmp_path),))
+    assert (err.value.file, err.value.column) == (str(tmp_path / "own.yaml"), "multiplier")
+    assert "finite number" in err.value.rule

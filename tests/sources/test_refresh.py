@@ -259,3 +259,15 @@ def test_cli_refresh_exits_non_zero_naming_the_source(work, tmp_path):
     assert CliRunner().invoke(app, ["db", "publish", *args]).exit_code == 0
     back = CliRunner().invoke(app, ["db", "rollback", *args])
     assert back.exit_code == 0, back.output
+
+
+def test_non_finite_number_in_sources_yaml_is_refused_with_its_key(tmp_path):
+    from jamlik.model import DataError
+
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n- name: x\n  kind: file\n  path: x.csv\n  indicators: [a]\n"
+                    "  read: {skip_rows: .inf}\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        RefreshConfig.from_yaml(path)
+    assert (caught.value.file, caught.value.column) == (str(path), "sources[0].read.skip_rows")
+    assert "finite number" in caught.value.rule

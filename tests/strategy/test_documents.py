@@ -131,3 +131,29 @@ def test_yaml_export_round_trip(name):
     assert again == obj
     assert to_document(again) == to_document(obj)
     assert "Hälsa" in text or "hälsa" in text  # Swedish letters are kept, not escaped
+
+
+@pytest.mark.parametrize("value", ["-.inf", ".inf", ".nan", "-1.0e+400"])
+def test_non_finite_target_is_refused_at_import(tmp_path, value):
+    text = builtin_text("strategi_for_halsa").replace(
+        "target: {change: -2, unit: percentage_points, year: 2022}",
+        f"target: {{change: {value}, unit: percentage_points, year: 2022}}")
+    path = tmp_path / "sfh.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DocumentError) as info:
+        read_yaml(path)
+    err = info.value
+    assert err.file == "sfh.yaml" and err.key == "areas[0].goals[1].target.change"
+    assert err.value != err.value or err.value in (float("inf"), float("-inf"))
+    assert "finite number" in err.rule and "\n" not in str(err)
+
+
+@pytest.mark.parametrize(("value", "rule"), [
+    (float("-inf"), "finite number"), (float("nan"), "finite number"),
+    (1e300, "magnitude at most"), (-(10**30), "magnitude at most")])
+def test_checker_refuses_non_finite_and_huge_numbers(sfh_doc, value, rule):
+    """The check also covers documents that do not come from YAML (Excel, the web editor)."""
+    doc = copy.deepcopy(sfh_doc)
+    doc["areas"][0]["goals"][1]["target"]["change"] = value
+    err = _error(doc, "sfh.yaml")
+    assert err.key == "areas[0].goals[1].target.change" and rule in err.rule

@@ -95,3 +95,18 @@ def test_missing_sheet_and_not_a_workbook():
         read_excel(out.getvalue(), name="s.xlsx")
     with pytest.raises(DocumentError, match="cannot be read as an Excel workbook"):
         read_excel(b"id,kind\n", name="s.csv")
+
+
+def test_huge_number_in_a_workbook_names_sheet_row_and_column():
+    data = write_excel(load_builtin("strategi_for_halsa"))
+    wb = load_workbook(BytesIO(data))
+    goals = wb["goals"]
+    header = [c.value for c in goals[1]]
+    goals.cell(row=3, column=header.index("target_change") + 1, value=-1e300)
+    buffer = BytesIO()
+    wb.save(buffer)
+    with pytest.raises(DocumentError) as info:
+        read_excel(buffer.getvalue(), name="sfh.xlsx")
+    err = info.value
+    assert (err.file, err.sheet, err.row, err.column) == ("sfh.xlsx", "goals", 3, "target_change")
+    assert err.value == -1e300 and "magnitude at most" in err.rule

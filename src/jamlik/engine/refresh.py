@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 
 from jamlik.engine.external import publish_external
 from jamlik.model.catalogue import Catalogue, load_catalogue
 from jamlik.model.errors import DataError, InputError, JamlikError
+from jamlik.model.yaml_input import load_yaml
 from jamlik.sources import FileMapping, MappedTable, map_table, read_file, validate_mapped
 from jamlik.sources.provenance import canonical_json, sha256_hex
 from jamlik.store import Warehouse
@@ -89,8 +89,7 @@ class RefreshConfig:
         path = Path(path)
         if not path.is_file():
             raise InputError("config", str(path), "an existing sources.yaml")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls.from_dict(data, base=path.parent, file=str(path))
+        return cls.from_dict(load_yaml(path, file=str(path)), base=path.parent, file=str(path))
 
     @classmethod
     def from_dict(cls, data: Any, *, base: Path = Path("."), file: str = "sources.yaml"

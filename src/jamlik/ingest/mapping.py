@@ -21,6 +21,7 @@ import yaml
 
 from jamlik.ingest.layouts import LAYOUTS
 from jamlik.model.errors import DataError
+from jamlik.model.yaml_input import decode_text, load_yaml
 
 ID_KINDS = ("personnummer", "lopnr")
 DESO_VINTAGES = ("2018", "2025", "by_year")
@@ -84,17 +85,8 @@ class LoadMapping:
         path = Path(path)
         if not path.is_file():
             raise DataError("the mapping file does not exist", file=str(path))
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DataError("the mapping file is not UTF-8 text", file=path.name) from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path.name,
-                            row=None if mark is None else mark.line + 1) from None
+        text = decode_text(path.read_bytes(), file=path.name)
+        data = load_yaml(text, file=path.name)
         try:
             return cls.from_dict(data or {}, kind=kind, source=path.name, base_dir=path.parent)
         except DataError as exc:

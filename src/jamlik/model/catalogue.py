@@ -26,10 +26,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from jamlik.model.areas import AreaLevel
 from jamlik.model.errors import DataError
+from jamlik.model.yaml_input import load_yaml
 
 METHODS = ("count", "proportion", "rate", "dsr", "life_expectancy", "survey_proportion",
            "external")
@@ -210,12 +209,7 @@ def load_catalogue(include_external: bool = False, extra_dirs: tuple[str, ...] =
 
 
 def _yaml(text: str, file: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
-                        row=None if mark is None else mark.line + 1) from None
+    return load_yaml(text, file=file)
 
 
 def survey_question_indicators(questions: Iterable[Mapping[str, Any]], *,

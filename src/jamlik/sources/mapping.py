@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from jamlik.model.areas import level_of_code
 from jamlik.model.errors import InputError, SchemaError
+from jamlik.model.yaml_input import load_yaml
 from jamlik.sources._names import AreaNames, normalise
 from jamlik.sources._text import MISSING_MARKS, parse_numbers
 from jamlik.sources.files import FileTable
@@ -114,12 +114,10 @@ class FileMapping:
     @classmethod
     def from_yaml(cls, source: str | Path) -> FileMapping:
         """From YAML text, or from a ``.yaml``/``.yml`` file path."""
-        text = (
-            Path(source).read_text(encoding="utf-8")
-            if str(source).endswith((".yaml", ".yml"))
-            else str(source)
-        )
-        data = yaml.safe_load(text)
+        if str(source).endswith((".yaml", ".yml")) and "\n" not in str(source):
+            data = load_yaml(Path(source), file=Path(source).name)
+        else:
+            data = load_yaml(str(source), file="mapping")
         if not isinstance(data, Mapping):
             raise InputError(
                 "mapping", type(data).__name__, "a YAML mapping of roles to column names"

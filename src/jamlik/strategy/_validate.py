@@ -7,11 +7,13 @@ Paths are tuples of keys and 0-based list indices; ``key_path(("areas", 1, "goal
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from jamlik.model.catalogue import Text
+from jamlik.model.yaml_input import MAX_MAGNITUDE
 from jamlik.strategy.errors import DocumentError
 
 Path = tuple[str | int, ...]
@@ -108,6 +110,9 @@ class Checker:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail((*path, key), "must be a whole number", value)
+        if abs(value) > MAX_MAGNITUDE:
+            self.fail((*path, key), f"must be a whole number of magnitude at most "
+                      f"{MAX_MAGNITUDE:g}", value)
         if (low is not None and value < low) or (high is not None and value > high):
             rng = f"between {low} and {high}" if high is not None else f"at least {low}"
             self.fail((*path, key), f"must be {rng}", value)
@@ -118,8 +123,11 @@ class Checker:
         value = data.get(key)
         if value is None and not required:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail((*path, key), "must be a number", value)
+        if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_MAGNITUDE:
+            self.fail((*path, key), f"must be a finite number (not .inf, -.inf or .nan) of "
+                      f"magnitude at most {MAX_MAGNITUDE:g}", value)
         return float(value)
 
     def unique(self, ids: list[tuple[str, Path]], what: str) -> set[str]:

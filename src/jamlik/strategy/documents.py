@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from jamlik.model.catalogue import BREAKDOWNS, Catalogue, load_catalogue
+from jamlik.model.errors import DataError
+from jamlik.model.yaml_input import load_yaml
 from jamlik.strategy._validate import Checker, Locator, Path, text_dict, yaml_locator
 from jamlik.strategy.errors import DocumentError
 from jamlik.strategy.model import (
@@ -42,24 +44,26 @@ KINDS = ("strategy", "plan")
 _POLARITY = {"increase": "high_is_good", "decrease": "low_is_good"}
 
 
-def read_yaml(source: str | FsPath, *, name: str | None = None) -> tuple[Any, str]:
-    """``(data, file name)`` of a YAML file (path) or YAML text (``name`` names it)."""
+def read_yaml(source: str | bytes | FsPath, *, name: str | None = None) -> tuple[Any, str]:
+    """``(data, file name)`` of a YAML file (path), its bytes or YAML text (``name`` names it).
+
+    Decoding, syntax, nesting depth and non-finite numbers are checked by
+    :func:`jamlik.model.yaml_input.load_yaml`; its errors come back as :class:`DocumentError`.
+    """
     if isinstance(source, FsPath) or (isinstance(source, str) and "\n" not in source
                                       and source.endswith((".yaml", ".yml"))):
         path = FsPath(source)
         name = name or path.name
         try:
-            text = path.read_text(encoding="utf-8")
+            source = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"cannot read the file: {exc.strerror}", file=str(path)) from exc
-    else:
-        text, name = str(source), name or "<text>"
+    name = name or "<text>"
     try:
-        return yaml.safe_load(text), name
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DocumentError(f"is not valid YAML: {getattr(exc, 'problem', exc)}", file=name,
-                            row=None if mark is None else mark.line + 1) from exc
+        return load_yaml(source, file=name), name
+    except DataError as exc:
+        raise DocumentError(exc.rule, file=name, row=exc.row, key=exc.column, value=exc.value,
+                            hint=exc.hint) from None
 
 
 def parse_document(data: Any, file: str, *, locate: Locator = yaml_locator,

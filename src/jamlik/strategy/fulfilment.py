@@ -29,6 +29,7 @@ worse than the total: its 95% CI excludes the total's value on the unfavourable 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -81,6 +82,9 @@ def goal_fulfilment(observations: Any, strategy: Strategy, *,
     parts.append(_no_source(strategy, area_levels))
     out = pl.concat([p.select(COLUMNS).cast(_SCHEMA) for p in parts if p.height] or
                     [pl.DataFrame(schema=_SCHEMA)], how="vertical")
+    floats = [c for c, kind in _SCHEMA.items() if kind == pl.Float64]
+    out = out.with_columns(  # a non-finite number (never valid in a document) shows as missing
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c) for c in floats)
     return _mind_the_gap(out, obs, links).sort(["goal_id", "indicator_id", "area_code",
                                                 "breakdown", "group_value"], nulls_last=True)
 
@@ -111,8 +115,8 @@ def _frame(observations: Any) -> pl.DataFrame:
 def _links(strategy: Strategy) -> pl.DataFrame:
     rows = [{"goal_id": g.id, "target_area": strategy.area_of(g.id).id, "indicator_id": x.id,
              "measure": x.measure, "sign": g.sign, "baseline_year": g.baseline_year,
-             "baseline_fixed": g.baseline_value, "target_value": g.target.value,
-             "target_change": g.target.change, "target_year": g.target.year,
+             "baseline_fixed": _finite(g.baseline_value), "target_value": _finite(g.target.value),
+             "target_change": _finite(g.target.change), "target_year": g.target.year,
              "gap_breakdown": g.gap_breakdown if k == 0 else None}
             for g in strategy.goals for k, x in enumerate(g.indicators)]
     schema = {"goal_id": pl.String, "target_area": pl.String, "indicator_id": pl.String,
@@ -120,6 +124,10 @@ def _links(strategy: Strategy) -> pl.DataFrame:
               "baseline_fixed": pl.Float64, "target_value": pl.Float64,
               "target_change": pl.Float64, "target_year": pl.Int64, "gap_breakdown": pl.String}
     return pl.DataFrame(rows, schema=schema)
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
 
 
 def _areas(areas) -> dict[str, str | None] | None:

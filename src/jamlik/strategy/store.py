@@ -84,7 +84,9 @@ class StrategyStore:
         if row is None:
             known = [d.doc_id for d in self.documents()]
             raise InputError("doc_id", doc_id, f"a stored document, one of {known}")
-        return json.loads(row[0]), row[1]
+        # Documents stored before numbers had to be finite may hold Infinity or NaN: read as
+        # missing, so the document is validated (and shown) like one that omits the number.
+        return json.loads(row[0], parse_constant=lambda _: None), row[1]
 
     def get(self, doc_id: str) -> Strategy | Plan:
         return self._parse(self.document(doc_id), f"{doc_id} (stored)")

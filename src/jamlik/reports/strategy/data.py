@@ -10,15 +10,17 @@ stores it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 
 import polars as pl
 
 from jamlik.model import AreaLevel
-from jamlik.strategy import BUILTIN, goal_fulfilment, load_builtin
+from jamlik.strategy import BUILTIN, DocumentError, goal_fulfilment, load_builtin
 from jamlik.strategy.model import Plan, Strategy
 
+_log = logging.getLogger(__name__)
 #: The nation: every region's comparator, and the region of a warehouse without a home region.
 NATION = "SE"
 _OBS_COLUMNS = ("indicator_id, year, area_level, area_code, breakdown, group_value, value, "
@@ -58,7 +60,11 @@ def documents(store=None, parse=None) -> dict[str, DocumentEntry]:
     out: dict[str, DocumentEntry] = {}
     if store is not None:
         for info in store.documents():
-            obj = parse(store, info.doc_id, info.revision) if parse else store.get(info.doc_id)
+            try:
+                obj = parse(store, info.doc_id, info.revision) if parse else store.get(info.doc_id)
+            except DocumentError as exc:  # stored under older rules; the views carry on without
+                _log.warning("stored document %s is skipped: %s", info.doc_id, exc)
+                continue
             out[info.doc_id] = DocumentEntry(info.doc_id, info.kind, obj.title.sv, info.revision,
                                              True, obj)
     for name in BUILTIN:
