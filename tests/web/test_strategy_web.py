@@ -403,8 +403,8 @@ def test_cli_users_import_export_and_brief(settings, tmp_path, monkeypatch):
     bad = tmp_path / "bad.yaml"
     bad.write_text(out.read_text("utf-8").replace("stage: 4", "stage: 9"), "utf-8")
     failed = runner.invoke(app, ["strategy", "import", str(bad), "-u", "eva", *db])
-    assert failed.exit_code == 1 and "bad.yaml" in failed.output and "stage" in failed.output
-    assert runner.invoke(app, ["strategy", "import", str(out), "-u", "vera", *db]).exit_code == 1
+    assert failed.exit_code == 2 and "bad.yaml" in failed.output and "stage" in failed.output
+    assert runner.invoke(app, ["strategy", "import", str(out), "-u", "vera", *db]).exit_code == 2
     pdf = tmp_path / "brief.pdf"
     done = runner.invoke(app, ["strategy", "brief", "--out", str(pdf), *db])
     assert done.exit_code == 0, done.output

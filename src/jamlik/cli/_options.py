@@ -19,3 +19,6 @@ IndicatorOption = Annotated[list[str] | None, typer.Option(
 CatalogueOption = Annotated[list[Path] | None, typer.Option(
     "--catalogue", help="Egna indikatorer / folder of the region's own indicator files (also "
                         "$JAMLIK_CATALOGUE).", show_default=False)]
+WaitOption = Annotated[float, typer.Option(
+    "--wait", help="Vänta så många sekunder om lagret används / seconds to wait while another "
+                   "command holds the warehouse.", min=0)]

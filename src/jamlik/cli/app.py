@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from jamlik.cli._options import DbOption, LangOption
+from jamlik.cli._options import DbOption, LangOption, WaitOption
 from jamlik.cli._progress import console, progress_bar
 from jamlik.model import JamlikError, Settings, t
 
@@ -29,6 +29,15 @@ app.add_typer(areas_app, name="areas")
 
 def _settings(db: Path | None, lang: str | None = None) -> Settings:
     return Settings.from_env(db_path=db, language=lang)
+
+
+def _open_reading(settings: Settings, wait: float):
+    """The warehouse, read-only; waits (saying for whom) while another command writes it."""
+    from jamlik.store.locks import open_warehouse
+
+    return open_warehouse(settings.db_path, read_only=True, wait=wait, notify=lambda holder:
+                          console.print(t("cli.waiting", settings.language, holder=holder,
+                                          path=settings.db_path, seconds=wait), soft_wrap=True))
 
 
 @demo_app.command("build")
@@ -73,15 +82,13 @@ def serve(
 
 
 @db_app.command("info")
-def db_info(db: DbOption = None, lang: LangOption = None) -> None:
+def db_info(db: DbOption = None, lang: LangOption = None, wait: WaitOption = 10.0) -> None:
     """Visa schemaversion, tabeller och laddningar / show schema version, tables and loads."""
-    from jamlik.store import Warehouse
-
     settings = _settings(db, lang)
     if not settings.db_path.exists():
         console.print(t("cli.no_db", settings.language, path=settings.db_path))
         raise typer.Exit(1)
-    with Warehouse(settings.db_path, read_only=True) as wh:
+    with _open_reading(settings, wait) as wh:
         console.print(f"[bold]{settings.db_path}[/]  schema {wh.version}/{wh.latest_version}")
         home = wh.home_region
         if home:
@@ -115,9 +122,9 @@ def db_migrate(db: DbOption = None) -> None:
 
 
 @areas_app.command("show")
-def areas_show(code: str, db: DbOption = None) -> None:
+def areas_show(code: str, db: DbOption = None, wait: WaitOption = 10.0) -> None:
     """Visa ett område och dess överordnade / show an area and its parents."""
-    registry = _registry(db)
+    registry = _registry(db, wait)
     area = registry.validate(code)
     console.print(f"[bold]{area.code}[/] {area.name} ({area.level.value}, {area.vintage})")
     for parent in registry.ancestors(code):
@@ -130,19 +137,19 @@ def areas_show(code: str, db: DbOption = None) -> None:
 
 @areas_app.command("search")
 def areas_search(text: str, db: DbOption = None,
-                 limit: Annotated[int, typer.Option(help="Max hits.")] = 20) -> None:
+                 limit: Annotated[int, typer.Option(help="Max hits.")] = 20,
+                 wait: WaitOption = 10.0) -> None:
     """Sök område på namn eller kod / search areas by name or code."""
-    for area in _registry(db).search(text, limit=limit):
+    for area in _registry(db, wait).search(text, limit=limit):
         console.print(f"{area.code:<12} {area.level.value:<12} {area.name}")
 
 
-def _registry(db: Path | None):
+def _registry(db: Path | None, wait: float):
     from jamlik.geo import AreaRegistry
-    from jamlik.store import Warehouse
 
     settings = _settings(db)
     if settings.db_path.exists():
-        with Warehouse(settings.db_path, read_only=True) as wh:
+        with _open_reading(settings, wait) as wh:
             if wh.version and wh.tables().get("areas"):
                 return AreaRegistry.from_warehouse(wh.con)
     return AreaRegistry.builtin()

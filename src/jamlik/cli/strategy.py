@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from jamlik.cli._options import DbOption
@@ -40,8 +41,9 @@ def _password(prompt: str = "Lösenord / password") -> str:
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[red]{exc}[/red]")
-    raise typer.Exit(1)
+    """One line and exit status 2, as :func:`jamlik.cli.app.main` does for jamlik's errors."""
+    console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def _act(state, username: str):

@@ -22,7 +22,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,19 +98,50 @@ def _cluster_for_reading(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def writer_lock(working_path: str | Path) -> Iterator[None]:
+def writer_lock(working_path: str | Path, *, wait: float | None = None,
+                notify: Callable[[str], None] | None = None) -> Iterator[None]:
     """Exclusive lock of the working warehouse for a whole write-and-publish run.
 
-    ``jamlik refresh``, ``jamlik compute`` and ``jamlik db publish`` take it, so two of them never
-    interleave their copies and renames. The lock is a ``.lock`` file beside the warehouse.
+    ``jamlik refresh``, ``compute``, ``equity`` and ``db publish`` take it, so two of them never
+    interleave their copies and renames. The lock is a ``.lock`` file beside the warehouse; the
+    holder writes its process id, command and start time into it, so that others can say who
+    they wait for. While another process holds it, ``notify`` hears once who that is; after
+    ``wait`` seconds (``None``: no limit) :class:`~jamlik.store.locks.WarehouseBusy` is raised.
     """
+    import time
+
+    from jamlik.store.locks import WarehouseBusy, describe_holder, holder_record, lock_path
+
     working = Path(working_path)
     working.parent.mkdir(parents=True, exist_ok=True)
-    with open(working.with_name(working.name + ".lock"), "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    # "a+": opening must not wipe the holder's record before the lock is ours.
+    with open(lock_path(working), "a+", encoding="utf-8") as handle:
+        started, told = time.monotonic(), False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if wait is None and notify is None:
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+                    break
+                waited = time.monotonic() - started
+                if wait is not None and waited >= wait:
+                    raise WarehouseBusy(working, describe_holder(working), waited) from None
+                if notify is not None and not told:
+                    notify(describe_holder(working))
+                    told = True
+                time.sleep(0.25)
         try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(holder_record() + "\n")
+            handle.flush()
             yield
         finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
