@@ -271,3 +271,13 @@ def test_non_finite_number_in_sources_yaml_is_refused_with_its_key(tmp_path):
         RefreshConfig.from_yaml(path)
     assert (caught.value.file, caught.value.column) == (str(path), "sources[0].read.skip_rows")
     assert "finite number" in caught.value.rule
+
+
+def test_header_only_file_is_refused_naming_the_file(work):
+    header = work["csv"].read_text(encoding="utf-8").splitlines()[0]
+    work["csv"].write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(RefreshError) as caught:
+        _run(work)
+    assert "gymnasiebehorighet.csv, row 1: the file has a header line but no data rows" in \
+        str(caught.value)
+    assert not work["pub"].exists()

@@ -37,12 +37,14 @@ from jamlik.engine.external import publish_external
 from jamlik.model.catalogue import Catalogue, load_catalogue
 from jamlik.model.errors import DataError, InputError, JamlikError
 from jamlik.model.yaml_input import load_yaml
-from jamlik.sources import FileMapping, MappedTable, map_table, read_file, validate_mapped
+from jamlik.sources import FileMapping, MappedTable, map_table, validate_mapped
+from jamlik.sources.batched import map_file
 from jamlik.sources.provenance import canonical_json, sha256_hex
 from jamlik.store import Warehouse
 from jamlik.store.snapshots import _copy_synced, checkpoint, publish, writer_lock
 
 KINDS = ("file", "pxweb_v1", "pxweb_v2", "kolada")
+READ_OPTIONS = frozenset({"format", "sheet", "encoding", "delimiter", "skip_rows"})
 STEPS = ("fetched", "validated", "loaded", "computed", "before_publish")
 
 
@@ -142,8 +144,12 @@ def _spec(entry: Any, row: int, base: Path, file: str) -> SourceSpec:
         need("kpi")
     if kind in ("pxweb_v1", "pxweb_v2"):
         need("table"), need("selection")
+    read = entry.get("read") or {}
+    if not isinstance(read, dict) or set(read) - READ_OPTIONS:
+        raise DataError(f"'read' takes some of {sorted(READ_OPTIONS)}", file=file, row=row,
+                        column="read", value=read)
     return SourceSpec(name=name, kind=kind, indicators=indicators, mapping=fm, path=path,
-                      read=dict(entry.get("read") or {}), query=query,
+                      read=dict(read), query=query,
                       validation=dict(entry.get("validation") or {}),
                       schedule=entry.get("schedule"))
 
@@ -197,10 +203,9 @@ def fetch_source(spec: SourceSpec, areas: Mapping[str, str],
     """Fetch one source and map it to the tidy shape (nothing is written)."""
     connectors = connectors or {}
     if spec.kind == "file":
-        table = read_file(spec.path, **spec.read)
-        payload_hashes = [table.provenance.content_hash]
-        provenance = (table.provenance.as_dict(),)
-        mapped = map_table(table, spec.mapping, areas, source=spec.name)
+        mapped = map_file(spec.path, spec.mapping, areas, source=spec.name, **spec.read)
+        payload_hashes = [mapped.provenance[0].content_hash]
+        provenance = (mapped.provenance[0].as_dict(),)
     else:
         con = _connector(spec, connectors)
         q = spec.query

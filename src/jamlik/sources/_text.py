@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from jamlik.model.errors import DataError, InputError
 
@@ -113,7 +114,7 @@ def read_delimited(
     rows: list[list[str]] = []
     starts: list[int] = []
     previous_end = 0
-    for record in reader:
+    for record in _records(reader, where):
         start = previous_end + 1
         previous_end = reader.line_num
         if start <= skip_rows or not any(cell.strip() for cell in record):
@@ -140,6 +141,21 @@ def read_delimited(
         {name: pa.array(list(col), pa.string()) for name, col in zip(header, columns, strict=True)}
     )
     return table, np.asarray(starts, dtype=np.int64), encoding, delimiter
+
+
+def _records(reader, where: str):
+    """The reader's records; a line it cannot split (a field over the csv module's size limit,
+    a stray NUL) becomes a DataError naming the file and the line."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataError(f"the line cannot be read as delimited text: {exc}", file=where,
+                            row=reader.line_num,
+                            hint="A field this long is usually a missing closing quote") from None
+        yield record
 
 
 def _check_header(header: list[str], where: str, line: int) -> None:
@@ -174,7 +190,18 @@ def parse_numbers(
         ):
             numbers = values.cast(pa.float64()).to_numpy(zero_copy_only=False)
             return np.where(np.isnan(numbers), np.nan, numbers), np.zeros(len(numbers), dtype=bool)
-        values = values.to_pylist()
+        # Each distinct text is parsed once (numbers repeat a lot in large files).
+        encoded = pc.dictionary_encode(values.cast(pa.string()) if not pa.types.is_string(
+            values.type) else values)
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array(
+                [], pa.dictionary(pa.int32(), pa.string()))
+        # The distinct texts hold the same marks as the cells: "auto" decides the same way.
+        numbers, bad = parse_numbers(encoded.dictionary.to_pylist(), decimal=decimal,
+                                     missing=missing)
+        index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        numbers, bad = np.append(numbers, np.nan), np.append(bad, False)  # -1: a null cell
+        return numbers[index], bad[index]
     raw = pd.Series(["" if v is None else str(v) for v in values], dtype=object)
     cleaned = raw.str.replace(_SPACES, "", regex=True).str.replace("\u2212", "-", regex=False)
     is_missing = (raw.str.strip().isin(missing) | cleaned.isin(missing)).to_numpy()

@@ -9,12 +9,14 @@ silently: a row that cannot be mapped keeps its raw text so that validation can 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -141,8 +143,15 @@ def map_table(
     areas: Mapping[str, str] | None = None,
     *,
     source: str | None = None,
+    decimal_marks: dict[str, set[str]] | None = None,
 ) -> MappedTable:
-    """Apply ``mapping`` to ``data``. ``areas`` (code → name) is needed to resolve names."""
+    """Apply ``mapping`` to ``data``. ``areas`` (code → name) is needed to resolve names.
+
+    With ``decimal: auto`` a column's decimal mark is the one its numbers use; a column that
+    uses both ``.`` and ``,`` is reported cell by cell (``number.mixed_decimal``).
+    ``decimal_marks`` (column → marks seen) carries that knowledge from batch to batch when a
+    file is mapped in batches.
+    """
     table, rows, name, provenance = _unpack(data, source)
     missing = [col for col in mapping.columns.values() if col not in table.column_names]
     if missing:
@@ -169,12 +178,18 @@ def map_table(
         if column is None:
             numbers[role] = np.full(n, np.nan)
             continue
-        parsed, bad = parse_numbers(table[column], decimal=mapping.decimal)
-        raw = _text(table[column])
+        decimal, mixed = mapping.decimal, False
+        if decimal == "auto":
+            seen = (decimal_marks if decimal_marks is not None else {}).setdefault(column, set())
+            seen |= _decimal_marks(table[column])
+            mixed = seen == {",", "."}
+            decimal = "," if seen == {","} else "."
+        parsed, bad = parse_numbers(table[column], decimal=decimal)
+        raw = _text(table[column]) if bad.any() else None
         for i in np.flatnonzero(bad):
-            issues.append(
-                Issue(Severity.ERROR, "number.invalid", name, int(rows[i]), column, raw[i])
-            )
+            rule = ("number.mixed_decimal" if mixed and _NUMBER_WITH_COMMA.fullmatch(
+                str(raw[i]).replace(" ", "")) else "number.invalid")
+            issues.append(Issue(Severity.ERROR, rule, name, int(rows[i]), column, raw[i]))
         numbers[role] = parsed
     if mapping.unit_column is not None:
         unit = _text(table[mapping.unit_column])
@@ -195,6 +210,18 @@ def map_table(
         schema=TIDY_SCHEMA,
     )
     return MappedTable(tidy, tuple(issues), name, provenance)
+
+
+_NUMBER_WITH_COMMA = re.compile(r"[-+\u2212]?\d*,\d+([eE][-+]?\d+)?")
+
+
+def _decimal_marks(column: pa.ChunkedArray) -> set[str]:
+    """The decimal marks (``.``, ``,``) a text column's numbers use: a mark next to a digit
+    (so the missing marks ``.``, ``..`` do not count)."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return set()
+    return {mark for mark, pattern in ((",", r"\d,|,\d"), (".", r"\d\.|\.\d"))
+            if pc.any(pc.match_substring_regex(column, pattern)).as_py()}
 
 
 def _unpack(data, source) -> tuple[pa.Table, np.ndarray, str, tuple[Provenance, ...]]:
@@ -236,9 +263,10 @@ def _areas(column, mapping, areas, name, rows, issues) -> np.ndarray:
     if mapping.area_kind == "code":
         return text
     known = frozenset(areas or ())
+    codes, uniques = pd.factorize(pd.Series(text, dtype=object), use_na_sentinel=True)
     looks_like_code = np.array(
-        [t is not None and (t in known or level_of_code(t) is not None) for t in text]
-    )
+        [u in known or level_of_code(u) is not None for u in uniques] + [False], dtype=bool
+    )[codes]
     if mapping.area_kind == "auto" and looks_like_code.all():
         return text
     if areas is None:
@@ -283,8 +311,9 @@ def _areas(column, mapping, areas, name, rows, issues) -> np.ndarray:
 def _sex(column, mapping, name, rows, issues) -> np.ndarray:
     lookup = dict(SEX_VALUES) | {normalise(k): v for k, v in mapping.sex_values.items()}
     text = _text(column)
-    keys = np.array([None if t is None else normalise(t) for t in text], dtype=object)
-    out = np.array([lookup.get(k) for k in keys], dtype=object)
+    codes, uniques = pd.factorize(pd.Series(text, dtype=object), use_na_sentinel=True)
+    found = np.array([lookup.get(normalise(u)) for u in uniques] + [None], dtype=object)
+    out = found[codes]  # the sentinel -1 picks the trailing None
     for i in np.flatnonzero(np.array([o is None for o in out], dtype=bool)):
         issues.append(
             Issue(Severity.ERROR, "sex.unknown", name, int(rows[i]), mapping.sex, text[i])

@@ -14,6 +14,8 @@ rule                                   severity  fails when
 ``period.unexpected``                  warning   outside ``expected_periods``
 ``key.duplicate``                      error     indicator, area, period, sex seen before
 ``count.negative``                     error     numerator or denominator (or a count value) < 0
+``count.implausible``                  error     a count above :data:`MAX_COUNT` (more persons
+                                                 than live in Sweden, with a margin)
 ``ratio.numerator_above_denominator``  error     numerator > denominator
 ``share.above_100``                    error     a percentage outside 0–100
 ``unit.mismatch``                      error     row unit differs from the declared unit
@@ -36,7 +38,8 @@ from jamlik.model.errors import InputError, SchemaError
 from jamlik.sources.mapping import TIDY_SCHEMA, MappedTable
 from jamlik.sources.report import Issue, Severity, ValidationReport
 
-__all__ = ["COUNT_UNITS", "DEFAULT_SEVERITY", "PERCENT_UNITS", "validate", "validate_mapped"]
+__all__ = ["COUNT_UNITS", "DEFAULT_SEVERITY", "MAX_COUNT", "PERCENT_UNITS", "validate",
+           "validate_mapped"]
 
 DEFAULT_SEVERITY: Mapping[str, Severity] = {
     "area.malformed": Severity.ERROR,
@@ -45,11 +48,14 @@ DEFAULT_SEVERITY: Mapping[str, Severity] = {
     "period.unexpected": Severity.WARNING,
     "key.duplicate": Severity.ERROR,
     "count.negative": Severity.ERROR,
+    "count.implausible": Severity.ERROR,
     "ratio.numerator_above_denominator": Severity.ERROR,
     "share.above_100": Severity.ERROR,
     "unit.mismatch": Severity.ERROR,
     "value.missing": Severity.WARNING,
 }
+#: Largest plausible count of persons (Sweden has about 10.6 million inhabitants).
+MAX_COUNT = 20_000_000
 PERCENT_UNITS = frozenset({"%", "procent", "percent", "andel (%)", "andel i procent", "share (%)"})
 COUNT_UNITS = frozenset({"antal", "count", "n", "number", "personer", "persons"})
 
@@ -157,6 +163,11 @@ def validate(
     add("count.negative", num < 0, "numerator", num)
     add("count.negative", den < 0, "denominator", den)
     add("count.negative", np.isin(unit_key, list(COUNT_UNITS)) & (val < 0), "value", val)
+    limit = {"limit": f"{MAX_COUNT:,}".replace(",", " ")}
+    add("count.implausible", num > MAX_COUNT, "numerator", num, limit)
+    add("count.implausible", den > MAX_COUNT, "denominator", den, limit)
+    add("count.implausible", np.isin(unit_key, list(COUNT_UNITS)) & (val > MAX_COUNT), "value",
+        val, limit)
     add(
         "ratio.numerator_above_denominator",
         (num > den) & (num >= 0) & (den >= 0),
@@ -173,7 +184,8 @@ def validate(
     if declared_unit is not None:
         differs = (unit_key != declared_unit.strip().casefold()) & (unit_key != "")
         add("unit.mismatch", differs, "unit", units, {"expected": declared_unit})
-    unparsed = np.isin(rows, [i.row for i in prior if i.rule == "number.invalid"])
+    unparsed = np.isin(rows, [i.row for i in prior
+                              if i.rule in ("number.invalid", "number.mixed_decimal")])
     add("value.missing", np.isnan(val) & (np.isnan(num) | np.isnan(den)) & ~unparsed, "value", val)
 
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
