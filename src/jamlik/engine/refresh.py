@@ -122,8 +122,17 @@ def _spec(entry: Any, row: int, base: Path, file: str) -> SourceSpec:
         raise DataError(f"must be one of {list(KINDS)}", file=file, row=row, column="kind",
                         value=kind)
     indicators = need("indicators")
-    indicators = (indicators,) if isinstance(indicators, str) else tuple(indicators)
-    mapping = dict(entry.get("mapping") or {})
+    indicators = (indicators,) if isinstance(indicators, str) else indicators
+    if not isinstance(indicators, list | tuple) or not indicators or \
+            not all(isinstance(i, str) and i for i in indicators):
+        raise DataError("'indicators' must be an indicator id or a list of them", file=file,
+                        row=row, column="indicators", value=indicators)
+    indicators = tuple(indicators)
+    mapping = entry.get("mapping") or {}
+    if not isinstance(mapping, dict):
+        raise DataError("'mapping' must be a mapping of roles to column names", file=file,
+                        row=row, column="mapping", value=mapping)
+    mapping = dict(mapping)
     if kind == "kolada":  # Kolada's data table already has area_code, period, sex and value
         mapping = {"area": "area_code", "period": "period", "sex": "sex", "value": "value",
                    "area_kind": "code", **mapping}
@@ -132,11 +141,14 @@ def _spec(entry: Any, row: int, base: Path, file: str) -> SourceSpec:
     mapping.setdefault("indicator_id", indicators[0])
     try:
         fm = FileMapping.from_dict(mapping)
-    except JamlikError as exc:
+    except (JamlikError, TypeError) as exc:  # TypeError: a required role is missing
         raise DataError(f"invalid mapping: {exc}", file=file, row=row, column="mapping") from exc
     path = None
     if kind == "file":
-        path = Path(need("path"))
+        if not isinstance(need("path"), str):
+            raise DataError("'path' must be a file name", file=file, row=row, column="path",
+                            value=entry["path"])
+        path = Path(entry["path"])
         path = path if path.is_absolute() else base / path
     query = {k: entry[k] for k in ("kpi", "municipality", "years", "gender", "table",
                                    "selection", "base_url") if k in entry}

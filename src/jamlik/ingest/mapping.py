@@ -86,8 +86,8 @@ class LoadMapping:
         if not path.is_file():
             raise DataError("the mapping file does not exist", file=str(path))
         text = decode_text(path.read_bytes(), file=path.name)
-        data = load_yaml(text, file=path.name)
         try:
+            data = load_yaml(text, file=path.name)
             return cls.from_dict(data or {}, kind=kind, source=path.name, base_dir=path.parent)
         except DataError as exc:
             if exc.row is not None or not exc.column or exc.file != path.name:

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from jamlik.model.errors import DataError, InputError
+from jamlik.model.errors import DataError, InputError, JamlikError
 from jamlik.model.identity import mask_in_text
 from jamlik.sources._text import DELIMITERS, detect_encoding, sniff_delimiter
 
@@ -79,12 +79,17 @@ class ExtractFile:
         self.skipped_lines = 0
         if self.format == "csv":
             yield from self._csv_batches()
-        elif self.format == "excel":
-            yield from self._excel_batches()
-        elif self.format == "parquet":
-            yield from self._parquet_batches()
-        else:
-            yield from self._stat_batches()
+            return
+        reader = self._excel_batches if self.format == "excel" else (
+            self._parquet_batches if self.format == "parquet" else self._stat_batches)
+        try:
+            yield from reader()
+        except JamlikError:
+            raise
+        except Exception as exc:  # the readers raise many types for a damaged file
+            from jamlik.sources.files import unreadable
+
+            raise unreadable(self.name, self.format, exc) from None
 
     # -- text ---------------------------------------------------------------------------------
     def _csv_batches(self) -> Iterator[pa.RecordBatch]:
@@ -102,16 +107,17 @@ class ExtractFile:
                 self.skipped_lines += 1  # a footnote line (text in the first field only)
             return "skip"
 
-        reader = pacsv.open_csv(
-            str(self.path),
-            read_options=pacsv.ReadOptions(encoding=self.encoding or "utf8", use_threads=False,
-                                           block_size=8 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=self.delimiter, ignore_empty_lines=False,
-                                             newlines_in_values=False,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in self.columns}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
+        try:
+            reader = self._open_csv(on_invalid, self.columns)
+            raw_names = reader.schema.names
+            if raw_names != self.columns and [n.strip() for n in raw_names] == self.columns:
+                reader = self._open_csv(on_invalid, raw_names)  # "PersonNr ; Ar": padded names
+        except pa.ArrowInvalid as exc:
+            raise self._decode_error(exc) from None
+        if [name.strip() for name in raw_names] != self.columns:
+            raise DataError("the header must be the first line of the file, with one name per "
+                            "column", file=self.name, row=1,
+                            value=self.delimiter.join(raw_names)[:60])
         done = 0
         iterator = iter(reader)
         while True:
@@ -128,6 +134,8 @@ class ExtractFile:
             k = np.arange(done, done + n, dtype=np.int64)
             lines = header_line + 1 + k + np.searchsorted(t, k, side="right")
             done += n
+            if raw_names != self.columns:
+                batch = batch.rename_columns(self.columns)
             batch = batch.append_column(ROW, pa.array(lines, pa.int64()))
             blank = None
             for name in self.columns:
@@ -137,6 +145,18 @@ class ExtractFile:
                 self.skipped_lines += pc.sum(blank).as_py()
                 batch = batch.filter(pc.invert(blank))
             yield _trimmed(batch)
+
+    def _open_csv(self, on_invalid, names: list[str]):
+        return pacsv.open_csv(
+            str(self.path),
+            read_options=pacsv.ReadOptions(encoding=self.encoding or "utf8", use_threads=False,
+                                           block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter, ignore_empty_lines=False,
+                                             newlines_in_values=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
 
     def _decode_error(self, exc: Exception) -> DataError:
         """Locate the first line that is not valid text in the file's encoding."""
@@ -229,7 +249,7 @@ def open_extract(path: str | Path, *, format: str | None = None, sheet: str | in
     if fmt == "parquet":
         try:
             schema = pq.read_schema(path)
-        except (pa.ArrowInvalid, OSError) as exc:
+        except Exception as exc:  # ArrowInvalid, OSError, UnicodeDecodeError in the metadata
             raise DataError(f"cannot read the file as Parquet: {exc}", file=path.name) from None
         return ExtractFile(path, fmt, list(schema.names), digest, batch_rows=batch_rows)
     import pyreadstat

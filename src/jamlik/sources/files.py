@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jamlik.model.errors import DataError, InputError
+from jamlik.model.errors import DataError, InputError, JamlikError
 from jamlik.sources._text import read_delimited
 from jamlik.sources.provenance import Provenance, canonical_json, sha256_hex, utc_now
 
@@ -85,15 +85,18 @@ def read_file(
             raw, where=path.name, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows
         )
         options |= {"encoding": used_encoding, "delimiter": used_delimiter, "skip_rows": skip_rows}
-    elif fmt == "excel":
-        table, rows, sheet_name = _read_excel(path, sheet, skip_rows)
-        options |= {"sheet": sheet_name, "skip_rows": skip_rows}
-    elif fmt == "parquet":
-        table = pq.read_table(path)
-        rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
     else:
-        table = _read_stat(path, fmt)
-        rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+        try:
+            if fmt == "excel":
+                table, rows, sheet_name = _read_excel(path, sheet, skip_rows)
+                options |= {"sheet": sheet_name, "skip_rows": skip_rows}
+            else:
+                table = pq.read_table(path) if fmt == "parquet" else _read_stat(path, fmt)
+                rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+        except JamlikError:
+            raise
+        except Exception as exc:  # the readers raise many types for a damaged file
+            raise unreadable(path.name, fmt, exc) from None
     provenance = Provenance(
         source="file",
         table_id=path.name,
@@ -112,6 +115,13 @@ def read_file(
         encoding=used_encoding,
         delimiter=used_delimiter,
     )
+
+
+def unreadable(name: str, fmt: str, exc: BaseException) -> DataError:
+    """The error for a file its format's reader cannot read (the reader's first line)."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+    return DataError(f"cannot read the file as {fmt}: {detail}", file=name,
+                     hint="check that the file is complete and of the format its name says")
 
 
 def _read_excel(
@@ -193,8 +203,5 @@ def _read_stat(path: Path, fmt: str) -> pa.Table:
         "spss": pyreadstat.read_sav,
         "stata": pyreadstat.read_dta,
     }[fmt]
-    try:
-        frame, _ = reader(str(path))
-    except pyreadstat.ReadstatError as exc:
-        raise DataError(f"cannot read the file as {fmt}: {exc}", file=path.name) from None
+    frame, _ = reader(str(path))
     return pa.Table.from_pandas(frame, preserve_index=False)

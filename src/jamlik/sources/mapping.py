@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jamlik.model.areas import level_of_code
-from jamlik.model.errors import InputError, SchemaError
+from jamlik.model.errors import DataError, InputError, SchemaError
 from jamlik.model.yaml_input import load_yaml
 from jamlik.sources._names import AreaNames, normalise
 from jamlik.sources._text import MISSING_MARKS, parse_numbers
@@ -117,14 +117,18 @@ class FileMapping:
     def from_yaml(cls, source: str | Path) -> FileMapping:
         """From YAML text, or from a ``.yaml``/``.yml`` file path."""
         if str(source).endswith((".yaml", ".yml")) and "\n" not in str(source):
-            data = load_yaml(Path(source), file=Path(source).name)
+            name = Path(source).name
+            data = load_yaml(Path(source), file=name)
         else:
-            data = load_yaml(str(source), file="mapping")
+            name = "mapping"
+            data = load_yaml(str(source), file=name)
         if not isinstance(data, Mapping):
-            raise InputError(
-                "mapping", type(data).__name__, "a YAML mapping of roles to column names"
-            )
-        return cls.from_dict(data)
+            raise DataError("a mapping file is a YAML mapping of roles to column names",
+                            file=name, value=type(data).__name__)
+        try:
+            return cls.from_dict(data)
+        except (InputError, TypeError) as exc:  # TypeError: a required role is missing
+            raise DataError(str(exc), file=name) from None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from jamlik.model.catalogue import Catalogue
+from jamlik.model.errors import JamlikError
 from jamlik.strategy._validate import Path
 from jamlik.strategy.documents import parse_document, to_document
 from jamlik.strategy.errors import DocumentError
@@ -166,7 +167,14 @@ def read_excel(source: str | FsPath | bytes, *, name: str | None = None,
     if kind is None:
         book.fail("the workbook needs a sheet 'strategy' or 'plan' (key | value)")
     try:
-        doc = _strategy(book) if kind == "strategy" else _plan(book)
+        try:
+            doc = _strategy(book) if kind == "strategy" else _plan(book)
+        except JamlikError:
+            raise
+        except Exception as exc:  # a damaged sheet: openpyxl reads rows lazily, zip and XML
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+            raise DocumentError(f"cannot be read as an Excel workbook (.xlsx): {detail}",
+                                file=name) from None
         return parse_document(doc, name, locate=book.locate, catalogue=catalogue)
     finally:
         book.wb.close()
