@@ -60,13 +60,14 @@ def _parents(wh) -> pl.DataFrame:
         "SELECT level AS area_level, code AS area_code, parent_code FROM areas").to_arrow_table())
 
 
-def _values(wh, ids: list[str]) -> pl.DataFrame:
-    placeholders = ", ".join("?" * len(ids))
+def _values(wh, ind: Indicator) -> pl.DataFrame:
+    """The source values of one indicator at the levels it publishes (nothing else is read)."""
     return pl.from_arrow(wh.con.execute(
         "SELECT v.source, v.indicator_id, v.area_code, v.period, v.sex, v.value, v.numerator, "
         "v.denominator, v.load_id, a.level AS area_level FROM source_values v "
-        f"JOIN areas a ON a.code = v.area_code WHERE v.indicator_id IN ({placeholders})",
-        ids).to_arrow_table())
+        "JOIN areas a ON a.code = v.area_code WHERE v.indicator_id = ? "
+        "AND a.level IN (SELECT unnest(?))",
+        [ind.id, [str(lv) for lv in ind.levels]]).to_arrow_table())
 
 
 def _limits(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
@@ -136,9 +137,8 @@ def publish_external(wh, *, indicators: Iterable[str] | None = None,
     if not ids:
         return ExternalReport((), 0)
     began = datetime.now(UTC).replace(tzinfo=None)
-    values = _values(wh, ids)
     parents = _parents(wh)
-    frames = [external_rows(values, cat[i], parents, began) for i in ids]
+    frames = [external_rows(_values(wh, cat[i]), cat[i], parents, began) for i in ids]
     out = pl.concat(frames, how="vertical_relaxed") if frames else None
     with wh.load_session(f"jamlik external {','.join(ids)}") as load:
         wh.con.execute("DELETE FROM observations WHERE indicator_id IN ("
