@@ -257,3 +257,42 @@ def test_load_population(warehouse, folder):
             before = _fingerprint(work_db)  # a load that passed is the new baseline
 
     run()
+
+
+# -- what the fuzzing found, kept as plain examples ----------------------------------------------
+def test_padded_csv_header_is_read(folder):
+    from jamlik.sources.extract import open_extract
+
+    path = folder / "pop.csv"
+    path.write_bytes(b"PersonNr ; Ar\n19850412-9902;2022\n")
+    rows = [r for b in open_extract(path).batches() for r in b.to_pylist()]
+    assert rows == [{"PersonNr": "19850412-9902", "Ar": "2022", "__row": 2}]
+
+
+def test_damaged_parquet_pages_are_named(folder):
+    from jamlik.model.errors import DataError
+    from jamlik.sources.extract import open_extract
+
+    data = bytearray(SEEDS[".parquet"])
+    data[4:60] = b"\x00" * 56  # the first data page; the footer (schema) is intact
+    path = folder / "skadad.parquet"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="cannot read the file as parquet") as info:
+        for _ in open_extract(path).batches():
+            pass
+    assert info.value.file == "skadad.parquet"
+
+
+@pytest.mark.parametrize(("entry", "column"), [
+    ({"indicators": 5}, "indicators"), ({"indicators": []}, "indicators"),
+    ({"mapping": ["area"]}, "mapping"), ({"mapping": {"value": "v", "period": "p"}}, "mapping"),
+    ({"path": 7}, "path")])
+def test_sources_yaml_entries_of_the_wrong_type_are_named(entry, column):
+    from jamlik.engine.refresh import RefreshConfig
+    from jamlik.model.errors import DataError
+
+    base = {"name": "x", "kind": "file", "path": "x.csv", "indicators": ["a"],
+            "mapping": {"area": "a", "period": "p", "value": "v"}}
+    with pytest.raises(DataError) as info:
+        RefreshConfig.from_dict({"sources": [{**base, **entry}]})
+    assert (info.value.row, info.value.column) == (1, column)
