@@ -357,20 +357,23 @@ def refresh(config: RefreshConfig | str | Path, *, db_path: str | Path,
                 published = publish(db_path, published_path).path
             return RefreshReport(tuple(outcomes), (), published, time.perf_counter() - started)
         affected = tuple(dict.fromkeys(i for f in fetched for i in f.spec.indicators))
+        specs = [f.spec for f in fetched]
         staging = None
-        current_name = fetched[0].spec.name
+        current_name = specs[0].name
         try:
             checkpoint(db_path)
             staging = _copy_synced(db_path, db_path.parent, f".{db_path.name}.refresh-")
             with Warehouse(staging) as wh:
-                for got in fetched:
+                while fetched:  # each source's rows are let go once they are in the warehouse
+                    got = fetched.pop(0)
                     current_name = got.spec.name
                     rows = _load(wh, got)
                     step("loaded", got.spec.name)
                     outcomes.append(SourceOutcome(got.spec.name, "loaded", rows,
                                                   got.content_hash, got.periods,
                                                   got.spec.indicators))
-                current_name = ", ".join(f.spec.name for f in fetched)
+                    del got
+                current_name = ", ".join(spec.name for spec in specs)
                 publish_external(wh, indicators=affected, catalogue=cat)
                 step("computed", current_name)
                 wh.con.execute("CHECKPOINT")
@@ -380,7 +383,7 @@ def refresh(config: RefreshConfig | str | Path, *, db_path: str | Path,
             os.replace(staging, db_path)
             staging = None
         except Exception as exc:
-            spec = next((f.spec for f in fetched if f.spec.name == current_name), fetched[0].spec)
+            spec = next((spec for spec in specs if spec.name == current_name), specs[0])
             _record_failure(db_path, spec, _reason(exc))
             raise RefreshError(current_name, _reason(exc)) from exc
         finally:
