@@ -181,11 +181,11 @@ def compute_indicator(cells: Cells, wh, ind: Indicator, parents: pl.DataFrame,
                            value=pl.col("value").fill_nan(None))
     for c in ("lower_95", "upper_95", "lower_998", "upper_998"):
         res = res.with_columns(pl.col(c).fill_nan(None))
-    res = _publish.suppress(res, ind)
+    res = _publish.suppress(res, ind, parents)
     res = _publish.compare(res, ind, parents)
     res = _publish.trend(res, ind)
     res = _publish.smooth(res, ind)
-    res = _publish.blank_suppressed(res)
+    res = _publish.round_pooled(_publish.blank_suppressed(res), ind)
     nation = res.filter(pl.col("area_level") == "nation", pl.col("breakdown") == "total")
     years = nation.select("year").unique().with_columns(_nat=pl.lit(True))
     res = res.join(years, on="year", how="left")
