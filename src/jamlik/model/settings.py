@@ -62,7 +62,7 @@ class Settings:
 
     @property
     def serving_path(self) -> Path:
-        """What readers open: the published snapshot, or the working warehouse until the first
-        snapshot has been published."""
-        published = self.published
-        return published if published.exists() else Path(self.db_path)
+        """What readers (the web app) open: only ever the published snapshot, never the working
+        warehouse with its person-level tables (until a first publish the app has nothing to
+        show and says so)."""
+        return self.published

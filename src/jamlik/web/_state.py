@@ -280,13 +280,15 @@ class AppState:
         return gen.loaded_kinds() if gen is not None else ()
 
     def population(self) -> dict[str, int]:
-        """Population on 31 Dec of the latest year per kommun in the region (demo data)."""
-        if not self._has_table("person_years"):
+        """Published population (``population_total``) of the latest year per kommun."""
+        if not self._has_table("observations"):
             return {}
         rows = self.cursor().execute(
-            "SELECT kommun_code, count(*) FROM person_years WHERE year = "
-            "(SELECT max(year) FROM person_years) GROUP BY 1").fetchall()
-        return dict(rows)
+            "SELECT area_code, denominator FROM observations WHERE indicator_id = "
+            "'population_total' AND area_level = 'kommun' AND breakdown = 'total' AND year = "
+            "(SELECT max(year) FROM observations WHERE indicator_id = 'population_total') "
+            "AND denominator IS NOT NULL").fetchall()
+        return {code: int(n) for code, n in rows}
 
     def describe(self) -> dict:
         gen = self._generation()

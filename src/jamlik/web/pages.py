@@ -137,7 +137,7 @@ def index(request: Request, q: str | None = None):
         synthetic_map = any(a["synthetic"] for a in view.areas)
     for feature in geo["features"]:
         feature["properties"]["url"] = f"/omrade/{feature['id']}"
-    synthetic_population = bool(population) and "person_years" in state.synthetic_tables()
+    synthetic_population = bool(population) and bool(state.synthetic_tables())
     # No map without a figure to colour it (an empty warehouse).
     spec = charts.choropleth(geo, values or {c: population.get(c) for c in population},
                              title=(map_indicator.title(lang) if values and map_indicator
