@@ -37,26 +37,26 @@ from jamlik.model.errors import InputError
 
 KEEP = 3
 #: Every table a published snapshot holds, with the query that fills it from the working
-#: warehouse ``w`` (``None``: the whole table). Tables not listed here — persons, person_years,
+#: warehouse ``__src`` (``None``: the whole table). Tables not listed here — persons, person_years,
 #: deaths, care_events, survey answers, listings, loaded aggregates, accounts — are never
 #: published. Counts in ``observations`` have passed the engine's disclosure control; the
 #: decomposition's death counts and the loads' row counts and details are left out.
 PUBLISHED_TABLES: dict[str, str | None] = {
     "schema_version": None,
-    "meta": "SELECT * FROM w.meta WHERE key IN ('home_region', 'synthetic_region') "
+    "meta": "SELECT * FROM __src.meta WHERE key IN ('home_region', 'synthetic_region') "
             "OR key LIKE 'demo.%'",
     "areas": None,
     "area_vintages": None,
     "care_units": None,
-    "observations": "SELECT * FROM w.observations "
+    "observations": "SELECT * FROM __src.observations "
                     "ORDER BY area_code, indicator_id, breakdown, group_value, year",
     "inequalities": None,
     "gaps": None,
     "le_decomposition": "SELECT * REPLACE (NULL::DOUBLE AS deaths_1, NULL::DOUBLE AS deaths_2) "
-                        "FROM w.le_decomposition",
-    "loads": "SELECT * REPLACE (NULL::BIGINT AS rows, NULL::JSON AS details) FROM w.loads",
+                        "FROM __src.le_decomposition",
+    "loads": "SELECT * REPLACE (NULL::BIGINT AS rows, NULL::JSON AS details) FROM __src.loads",
     "source_loads": None,
-    "source_values": "SELECT DISTINCT source, indicator_id, load_id FROM w.source_values",
+    "source_values": "SELECT DISTINCT source, indicator_id, load_id FROM __src.source_values",
     "survey_questions": None,
 }
 #: Whole tables offered for download, written beside the snapshot at publish time.
@@ -115,16 +115,16 @@ def _write_snapshot(working: Path, tmp: Path) -> None:
     con = duckdb.connect(str(tmp))
     try:
         con.execute("SET preserve_insertion_order = true")
-        con.execute(f"ATTACH {_sql_string(working)} AS w (READ_ONLY)")
+        con.execute(f"ATTACH {_sql_string(working)} AS __src (READ_ONLY)")
         present = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'w'"
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = '__src'"
         ).fetchall()}
         con.execute("BEGIN")
         for table, query in PUBLISHED_TABLES.items():
             if table in present:
-                con.execute(f'CREATE TABLE "{table}" AS {query or f"SELECT * FROM w.{table}"}')
+                con.execute(f'CREATE TABLE "{table}" AS {query or f"SELECT * FROM __src.{table}"}')
         con.execute("COMMIT")
-        con.execute("DETACH w")
+        con.execute("DETACH __src")
         con.execute("CHECKPOINT")
     finally:
         con.close()
