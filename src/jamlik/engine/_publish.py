@@ -11,6 +11,7 @@ from scipy.stats import chi2, norm
 
 from jamlik import stats
 from jamlik.engine._methods import SERIES
+from jamlik.engine.inequalities import GROUP_ORDER
 from jamlik.model.catalogue import Indicator
 
 THRESHOLD = 5       # numerators 1..4 are suppressed
@@ -106,8 +107,15 @@ def suppress(df: pl.DataFrame, ind: Indicator, parents: pl.DataFrame) -> pl.Data
     if rel.height:
         firsts = rel.unique("_rel")
         tops[firsts["_rel"].to_numpy()] = firsts["_p"].to_numpy()
+    # Hidden last: the ends of each gradient (income quintile 1 and 5, the lowest and highest
+    # education), which the equity measures and the Q1/Q5 comparisons need most.
+    ends = pl.lit(False)
+    for breakdown, ranks in GROUP_ORDER.items():
+        extremes = [g for g, r in ranks.items() if r in (min(ranks.values()), max(ranks.values()))]
+        ends = ends | ((pl.col("breakdown") == breakdown) & pl.col("group_value").is_in(extremes))
     hidden = stats.protect_linked(counts, df["_primary"].to_numpy(), tops,
-                                  rel["_rel"].to_numpy(), rel["_i"].to_numpy(), limits)
+                                  rel["_rel"].to_numpy(), rel["_i"].to_numpy(), limits,
+                                  keep=df.select(ends)[:, 0].to_numpy())
     df = df.with_columns(suppressed=pl.Series(hidden))
     reason = (pl.when(pl.col("_primary") & (pl.col("denominator") < MIN_DENOMINATOR)
                       & pl.lit(ind.method != "count"))

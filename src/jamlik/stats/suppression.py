@@ -233,6 +233,7 @@ def protect_linked(
     member_rel: np.ndarray,
     member_cell: np.ndarray,
     thresholds: Sequence[float],
+    keep: np.ndarray | None = None,
 ) -> np.ndarray:
     """Secondary suppression over many linked additive relations at once.
 
@@ -245,13 +246,13 @@ def protect_linked(
     residual does not count as a partner: it might be known from elsewhere) and (b) the hidden
     part — hidden children plus the residual — adds up, in every count column ``k``, to 0 or at
     least ``thresholds[k]``; and in every relation whose total is hidden, at least one child is
-    hidden too (else the total is the sum of its published children, give or take the
-    residual). So ``total − Σ published`` never pins a suppressed cell and never is a small
+    hidden too unless the residual alone reaches every threshold (else the total is the sum of
+    its published children, give or take a small residual). So ``total − Σ published`` never pins a suppressed cell and never is a small
     count of people.
 
     A relation that breaks a rule gets one more hidden child — the one with the smallest
     positive first count (then the smallest counts, then the lowest index), i.e. the least
-    information lost — or, when all its children are hidden, its total; the rules are checked
+    information lost, cells marked in ``keep`` (e.g. the extreme groups of a gradient) last — or, when all its children are hidden, its total; the rules are checked
     again over every relation until none is broken. Returns the hidden mask (primary included).
     """
     thresholds = np.asarray(thresholds, dtype=float)
@@ -269,10 +270,14 @@ def protect_linked(
     residual = counts[parent] - child_sum
     residual[np.abs(residual) < 1e-6] = 0.0
     res_pos = np.clip(residual, 0, None)
+    # A residual at or above every threshold (e.g. the rest of Sweden under the nation) hides
+    # a suppressed total by itself: the total is not the sum of its published parts.
+    big_residual = (res_pos >= thresholds).all(axis=1)
     eps = 1e-6
     # Order of preference for the cell to hide: positive first count, then small counts.
     first = counts[:, 0]
-    order = np.lexsort((np.arange(len(first)), counts[:, -1], first, first <= 0))
+    keep = np.zeros(len(first), bool) if keep is None else np.asarray(keep, dtype=bool)
+    order = np.lexsort((np.arange(len(first)), counts[:, -1], first, first <= 0, keep))
     rank = np.empty(len(first), dtype=np.int64)
     rank[order] = np.arange(len(first))
     for _ in range(len(primary) + 1):
@@ -282,7 +287,7 @@ def protect_linked(
                                      minlength=n_rel) for k in range(dims)], axis=1) + res_pos
         small = ((sums > eps) & (sums < thresholds - eps)).any(axis=1)
         top = hidden[parent]
-        broken = np.where(top, n_sup == 0, (n_sup == 1) | small)
+        broken = np.where(top, (n_sup == 0) & ~big_residual, (n_sup == 1) | small)
         if not broken.any():
             return hidden
         # The least informative published child of each broken relation.
