@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from jamlik.cohort._parse import icd_prefix_regex
+from jamlik.cohort._suppress import MIN_COUNT_FLOOR
 from jamlik.cohort.mappings import (
     CauseOfDeathMapping,
     PatientRegisterMapping,
@@ -118,6 +119,12 @@ class StudySpec:
     title_sv: str | None = None
     title_en: str | None = None
     files: dict[str, RegisterFile] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.min_cell_count, bool) or not isinstance(self.min_cell_count, int) \
+                or self.min_cell_count < MIN_COUNT_FLOOR:
+            raise InputError("min_cell_count", self.min_cell_count,
+                             f"an integer of at least {MIN_COUNT_FLOOR} (the floor of small-count suppression)")
 
 
 REGISTERS = ("quality", "population", "death", "patient")
@@ -298,12 +305,22 @@ def load_spec(source: str | Path | dict) -> StudySpec:
     return StudySpec(
         name=name, files=files, index_event=index_event, inclusion=inclusion, exposures=exposures, follow_up=follow_up,
         outcomes=tuple(outcomes), process_measures=tuple(process),
-        min_cell_count=r.number(supp, "min_count", "suppression", 5, 1, 1000, True),
+        min_cell_count=_min_count(r, supp),
         confidence=r.number(top, "confidence", "", 0.95, 0.5, 0.999),
         quality_columns=mappings["quality"], population_columns=mappings["population"],
         death_columns=mappings["death"], patient_columns=mappings["patient"],
         title_sv=title.get("sv"), title_en=title.get("en"),
     )
+
+
+def _min_count(r: _Reader, supp: dict) -> int:
+    """``suppression.min_count``: an integer, never below the documented floor (docs/registers.md)."""
+    value = r.number(supp, "min_count", "suppression", MIN_COUNT_FLOOR, None, None, True)
+    if not MIN_COUNT_FLOOR <= value <= 1000:
+        raise r.fail("suppression.min_count", value,
+                     f"must be between {MIN_COUNT_FLOOR} and 1000: {MIN_COUNT_FLOOR} is the floor of small-count "
+                     "suppression, below it a result could identify a person (docs/registers.md)")
+    return value
 
 
 def _files(r: _Reader, section: dict, base: Path) -> dict[str, RegisterFile]:
