@@ -170,13 +170,15 @@ FILE_COUNTS = ("rows_rejected", "rows_set_missing", "rows_imputed")
 def protect_files(files: pl.DataFrame, min_count: int) -> pl.DataFrame:
     """Rows per register file with counts of 1 to ``m − 1`` blanked, and the counts they follow from
     (rows kept = read − rejected; issue lines) blanked with them."""
-    few = {c: pl.col(c).is_between(1, min_count - 1) for c in FILE_COUNTS}
-    any_few = few["rows_rejected"] | few["rows_set_missing"] | few["rows_imputed"] \
-        | pl.col("issues").is_between(1, min_count - 1)
+    few = {c: pl.col(c).is_between(1, min_count - 1) for c in (*FILE_COUNTS, "rows_read", "rows_kept", "issues")}
+    any_few = few["rows_rejected"] | few["rows_set_missing"] | few["rows_imputed"] | few["issues"]
+    # a small file (e.g. a death register extract of four rows) is itself a small count
+    small_file = few["rows_read"] | few["rows_kept"]
     return files.with_columns(
-        [pl.when(few[c]).then(None).otherwise(pl.col(c)).alias(c) for c in FILE_COUNTS]
-        + [pl.when(few["rows_rejected"]).then(None).otherwise(pl.col("rows_kept")).alias("rows_kept"),
-           pl.when(any_few).then(None).otherwise(pl.col("issues")).alias("issues")])
+        [pl.when(few[c] | small_file).then(None).otherwise(pl.col(c)).alias(c) for c in FILE_COUNTS]
+        + [pl.when(small_file).then(None).otherwise(pl.col("rows_read")).alias("rows_read"),
+           pl.when(few["rows_rejected"] | small_file).then(None).otherwise(pl.col("rows_kept")).alias("rows_kept"),
+           pl.when(any_few | small_file).then(None).otherwise(pl.col("issues")).alias("issues")])
 
 
 def mask_issue_values(issues: pl.DataFrame) -> pl.DataFrame:
