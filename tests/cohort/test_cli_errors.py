@@ -59,7 +59,7 @@ def test_random_bytes_are_not_called_empty(tmp_path, register):
 
 
 def test_min_count_below_the_floor_is_refused(tmp_path):
-    path, result = _run(tmp_path, SPEC.replace("min_count: 5", "min_count: 1"))
+    _, result = _run(tmp_path, SPEC.replace("min_count: 5", "min_count: 1"))
     line = _one_error(result)
     assert "studie.yaml" in line and "suppression.min_count" in line and "value 1" in line and "floor" in line
     assert not (tmp_path / "ut").exists()
