@@ -3,8 +3,9 @@
 The attacker has every file `jamlik cohort run` writes and tries what issue 13 found worked:
 total − Σ published groups in every partition of every table (also across the crude and the
 standardised table, which publish the same counts), the group size from the survival table minus
-the known values in the process table, events between two windows, the cohort size minus the
-persons in a Cox model, and the differences down the selection flow and the file counts.
+the known values in the process table, events and persons leaving follow-up between two windows,
+the cohort size minus the persons in a Cox model, and the differences down the selection flow and
+the file counts.
 """
 
 from __future__ import annotations
@@ -79,13 +80,19 @@ def test_no_small_count_by_subtraction_in_any_table(out):
     groups = [r for r in merged.values() if r["key"][2] != "total"]
     found += _partition_attack(groups, totals, lambda r: r["key"][:3], counts)
     attempts += len({r["key"][:3] for r in groups}) * len(counts)
-    # events between the windows of one group
-    for (o, _t, v, g), r in merged.items():
+    # events, and persons leaving follow-up, between the windows of one group
+    for (o, t, v, g), r in merged.items():
         later = merged.get((o, 5.0, v, g))
-        if _t == 1.0 and later and later["n_events"] is not None and r["n_events"] is not None:
-            attempts += 1
-            if later["n_events"] - r["n_events"] in SMALL:
-                found.append(("between windows", o, v, g))
+        if t != 1.0:
+            continue
+        pairs = [(r["n_persons"], r["n_at_risk"])]
+        if later:
+            pairs += [(later["n_events"], r["n_events"]), (r["n_at_risk"], later["n_at_risk"])]
+        for a, b in pairs:
+            if a is not None and b is not None:
+                attempts += 1
+                if a - b in SMALL:
+                    found.append(("between windows", o, v, g, a, b))
 
     proc = _csv(out, "processmatt")
     ptotals = {(r["measure"],): r for r in proc.filter(pl.col("group_variable") == "total").to_dicts()}

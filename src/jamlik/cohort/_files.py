@@ -183,8 +183,14 @@ def resolve_columns(
                     f"required column for '{role}' is missing",
                     file=file,
                     column=" / ".join(options),
-                    hint=f"columns present: {', '.join(frame.columns[:30])}; map the column in the study specification",
+                    hint=f"columns present: {_column_names(frame.columns[:30])}; map the column in the study specification",
                 )
             continue
         out[role] = actual
     return out
+
+
+def _column_names(names: list[str]) -> str:
+    """Column names for a message: one line, shortened, anything shaped like an identity number
+    masked (a file without a header line has a data row as its column names)."""
+    return ", ".join(_ID_LIKE.sub(lambda m: m.group(1) + "-****", repr(n[:40])[1:-1]) for n in names)

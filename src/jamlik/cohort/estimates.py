@@ -207,13 +207,18 @@ def key_groups(spec: StudySpec) -> dict[str, set[str]]:
 def _protect_survival(out: pl.DataFrame, cohort: Cohort, spec: StudySpec, by, forced=None) -> pl.DataFrame:
     """Disclosure control of (standardised) survival rows; events between windows count as a cell too."""
     m = spec.min_cell_count
-    out = out.with_columns(n_events_between=(pl.col("n_events") - pl.col("n_events").shift(1).fill_null(0))
-                           .over(["outcome", "group_variable", "group"], order_by="time_years"))
+    group = ["outcome", "group_variable", "group"]
+    out = out.with_columns(
+        n_events_between=(pl.col("n_events") - pl.col("n_events").shift(1).fill_null(0)).over(group, order_by="time_years"),
+        # persons who left follow-up (event or censoring) since the previous window
+        n_left_between=(pl.col("n_at_risk").shift(1).fill_null(pl.col("n_persons")) - pl.col("n_at_risk"))
+        .over(group, order_by="time_years"))
+    between = ("n_events_between", "n_left_between")
     res = protect(out, m, partition=["outcome", "time_years"], keep=key_groups(spec), forced=forced,
-                  reason=primary_reason(out, m, others=("n_at_risk", "n_events_between")),
+                  reason=primary_reason(out, m, others=("n_at_risk", *between)),
                   hidden=hidden_groups(cohort.table, by, m, key_groups(spec)),
-                  counts=("n_persons", "n_at_risk", "n_events", "n_events_between"))
-    return res.drop("n_events_between")
+                  counts=("n_persons", "n_at_risk", "n_events", *between))
+    return res.drop(*between)
 
 
 def _order(df: pl.DataFrame) -> pl.DataFrame:
