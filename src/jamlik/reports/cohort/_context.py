@@ -88,7 +88,8 @@ def context(res: StudyResults, charts: dict[str, str] | None = None) -> dict[str
              for r in res.files.iter_rows(named=True)]
     issues = [{k: ("–" if v is None else str(v)) for k, v in r.items()}
               for r in res.issues.sort("file", "row").head(40).iter_rows(named=True)]
-    flow = [{"step": "; ".join(FLOW_SV.get(s, s.replace("years", "år")) for s in r["step"].split("; ")),
+    flow = [{"step": "; ".join(FLOW_SV.get(s, s.replace("age ", "ålder ").replace("years", "år"))
+                               for s in r["step"].split("; ")),
              "n": fmt_number(r["n"], 0), "excluded": fmt_number(r["excluded"], 0)}
             for r in res.published_flow().iter_rows(named=True)]
     n = res.cohort.table.height
@@ -102,6 +103,8 @@ def context(res: StudyResults, charts: dict[str, str] | None = None) -> dict[str
         "windows": [f"{w:g}" for w in windows],
         "hazard_ratios": hr_rows, "survival_tables": surv_tables, "process": proc_rows,
         "quintiles": [group_label("income_quintile", g) for g in groups], "equity": eq_rows,
+        "equity_note": "" if eq_rows else "Ojämlikhetsmåtten redovisas inte när en inkomstkvintil är dold "
+                                          "(röjandekontroll): de bygger på varje kvintils storlek och värde.",
         "files": files, "issues": issues, "issues_total": fmt_number(res.issues.height, 0), "flow": flow,
         "methods": _methods(res), "charts": charts or {}, "seconds": fmt_number(res.seconds, 1),
         "min_count": spec.min_cell_count,
