@@ -6,7 +6,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -209,7 +209,8 @@ def indicators_page(request: Request):
 
 @router.get("/indikator/{indicator_id}", response_class=HTMLResponse)
 def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
-                   year: int | None = None, area: str | None = None):
+                   year: int | None = Query(None, ge=1900, le=2100),
+                   area: str | None = None):
     state = _state(request)
     lang = _lang(request)
     if indicator_id not in state.catalogue:
