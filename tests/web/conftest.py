@@ -31,7 +31,7 @@ def fill_observations(db: Path, *, copies: int = 1) -> int:
             SELECT i.id, y.year + 100 * c.copy, CAST(y.year + 100 * c.copy AS VARCHAR),
                 a.level, a.code, g.breakdown, g.grp, 40 + y.year % 7, 1000, 40.0 + y.year % 7,
                 35.0, 45.0, 'rate', 1000, a.parent, 'similar', 'similar', 'similar', 'similar',
-                'similar', 'no_change', false, TIMESTAMP '2025-01-01'
+                'similar', 'no_significant_change', false, TIMESTAMP '2025-01-01'
             FROM (SELECT unnest(?) AS id) i,
                  (SELECT unnest(?) AS code, unnest(?) AS level, unnest(?) AS parent) a,
                  (SELECT unnest(?) AS breakdown, unnest(?) AS grp) g,

@@ -291,10 +291,11 @@ class AppState:
         return {code: int(n) for code, n in rows}
 
     def describe(self) -> dict:
+        """What ``/api/health`` shows: the file's name, never its place on the server's disk."""
         gen = self._generation()
         if gen is None:
-            return {"path": str(self.path), "exists": False}
+            return {"file": self.path.name, "exists": False}
         version = gen.con.cursor().execute("SELECT max(version) FROM schema_version").fetchone()[0] \
             if gen.has_table("schema_version") else 0
-        return {"path": str(gen.path), "exists": True, "schema": version,
+        return {"file": gen.path.name, "exists": True, "schema": version,
                 "published": gen.path == self.settings.published}
