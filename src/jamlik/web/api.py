@@ -1,22 +1,19 @@
 """JSON API and downloads of published aggregates (never person-level data).
 
 Everything here reads ``observations`` (suppressed cells arrive as NULL) and the catalogue and
-area registry. Downloads come as CSV (UTF-8 with BOM and semicolons, as Swedish Excel expects),
-Excel or Parquet, ready for Power BI or R.
+area registry. Downloads (:mod:`jamlik.web.downloads`) come as CSV (UTF-8 with BOM and
+semicolons, as Swedish Excel expects), Excel or Parquet, ready for Power BI or R.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from jamlik import __version__
 from jamlik.model import AreaCodeError, AreaLevel
@@ -91,13 +88,9 @@ def _check_request(state: AppState, indicator: str | None, area: str | None) -> 
         raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
 
 
-def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,
-           year: int | None, breakdown: str | None, limit: int | None,
-           offset: int = 0) -> pa.Table:
-    _check_request(state, indicator, area)
-    cur = state.cursor()
-    if cur is None:
-        raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
+def observations_sql(indicator: str | None, area: str | None, level: AreaLevel | None,
+                     year: int | None, breakdown: str | None) -> tuple[str, list]:
+    """The public columns of the matching observations, in a stable order, as SQL + params."""
     where, params = [], []
     for column, value in (("indicator_id", indicator), ("area_code", area),
                           ("area_level", level.value if level else None), ("year", year),
@@ -109,10 +102,17 @@ def _query(state: AppState, indicator: str | None, area: str | None, level: Area
     sql = f"SELECT {', '.join(columns)} FROM observations"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY indicator_id, area_code, breakdown, group_value, year"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    return cur.execute(sql, params).to_arrow_table()
+    return sql + " ORDER BY indicator_id, area_code, breakdown, group_value, year", params
+
+
+def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,
+           year: int | None, breakdown: str | None, limit: int, offset: int = 0) -> pa.Table:
+    _check_request(state, indicator, area)
+    cur = state.cursor()
+    if cur is None:
+        raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
+    sql, params = observations_sql(indicator, area, level, year, breakdown)
+    return cur.execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params).to_arrow_table()
 
 
 @router.get("/api/observations", tags=["observations"],
@@ -194,46 +194,6 @@ def api_area(request: Request, code: str):
 @router.get("/api/health", tags=["meta"], summary="Status")
 def api_health(request: Request):
     return {"status": "ok", "version": __version__, "warehouse": _state(request).describe()}
-
-
-@router.get("/ladda-ner/observationer.{fmt}", tags=["downloads"],
-            summary="Ladda ner observationer / download observations")
-def download(request: Request, fmt: Format, indicator: str | None = None,
-             area: str | None = None, level: AreaLevel | None = None, year: Year = None,
-             breakdown: str | None = None):
-    table = _query(_state(request), indicator, area, level, year, breakdown, None)
-    name = "_".join(p for p in ("jamlik", indicator, area, level.value if level else None,
-                                str(year) if year else None) if p)
-    if fmt is Format.parquet:
-        sink = io.BytesIO()
-        pq.write_table(table, sink, compression="zstd")
-        body, media = sink.getvalue(), "application/vnd.apache.parquet"
-    elif fmt is Format.csv:
-        sink = io.BytesIO()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(delimiter=";"))
-        body, media = "\ufeff".encode() + sink.getvalue(), "text/csv; charset=utf-8"
-    else:
-        body = _xlsx(table)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt.value}"'})
-
-
-def _xlsx(table: pa.Table) -> bytes:
-    import xlsxwriter
-
-    sink = io.BytesIO()
-    book = xlsxwriter.Workbook(sink, {"in_memory": True, "remove_timezone": True})
-    sheet = book.add_worksheet("observationer")
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, table.column_names, bold)
-    for c, column in enumerate(table.columns):
-        for r, value in enumerate(column.to_pylist(), start=1):
-            if value is not None:
-                sheet.write(r, c, value)
-    sheet.freeze_panes(1, 0)
-    book.close()
-    return sink.getvalue()
 
 
 def _area_json(area) -> dict:

@@ -15,7 +15,7 @@ from jamlik.web._state import AppState
 
 def create_app(settings: Settings) -> FastAPI:
     """The web app for one warehouse. Settings are passed in; nothing is read at import."""
-    from jamlik.web import api, pages, strategy
+    from jamlik.web import api, downloads, pages, strategy
 
     app = FastAPI(
         title="jamlik", version=__version__, docs_url=None, redoc_url=None,
@@ -34,6 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
               name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(downloads.router)
     app.include_router(strategy.router)
     app.add_middleware(SecurityHeaders)
     proxies = trusted_proxies(settings)
