@@ -139,3 +139,23 @@ def test_a_prebuilt_path_outside_the_snapshot_folder_is_never_served(published):
     client = TestClient(create_app(published["settings"]))
     body = client.get("/ladda-ner/observationer.parquet").content
     assert b"outside" not in body and pq.read_table(io.BytesIO(body)).num_rows == ROWS
+
+
+def test_excel_builds_beyond_the_limit_are_refused_at_once(client):
+    taken = [downloads._XLSX_SLOTS.acquire(blocking=False) for _ in range(downloads.XLSX_AT_ONCE)]
+    try:
+        assert all(taken)
+        busy = client.get("/ladda-ner/observationer.xlsx?indicator=mortality_all_cause&year=2024")
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "10"
+        assert "Excel" in busy.json()["detail"] and "CSV" in busy.json()["detail"]
+    finally:
+        for _ in taken:
+            downloads._XLSX_SLOTS.release()
+    ok = client.get("/ladda-ner/observationer.xlsx?indicator=mortality_all_cause&year=2024")
+    assert ok.status_code == 200 and ok.content.startswith(b"PK")
+
+
+def test_excel_cells_are_typed_and_text_is_never_a_formula():
+    body = downloads.xlsx(pa.table({"note": ["=HYPERLINK(\"http://x\")"], "value": [1.5]}))
+    sheet = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet and b"<v>1.5</v>" in sheet

@@ -89,8 +89,10 @@ def _check_request(state: AppState, indicator: str | None, area: str | None) -> 
 
 
 def observations_sql(indicator: str | None, area: str | None, level: AreaLevel | None,
-                     year: int | None, breakdown: str | None) -> tuple[str, list]:
-    """The public columns of the matching observations, in a stable order, as SQL + params."""
+                     year: int | None, breakdown: str | None,
+                     ordered: bool = True) -> tuple[str, list]:
+    """The public columns of the matching observations, in a stable order (unless ``ordered``
+    is false, e.g. to count them), as SQL + params."""
     where, params = [], []
     for column, value in (("indicator_id", indicator), ("area_code", area),
                           ("area_level", level.value if level else None), ("year", year),
@@ -102,7 +104,9 @@ def observations_sql(indicator: str | None, area: str | None, level: AreaLevel |
     sql = f"SELECT {', '.join(columns)} FROM observations"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    return sql + " ORDER BY indicator_id, area_code, breakdown, group_value, year", params
+    if ordered:
+        sql += " ORDER BY indicator_id, area_code, breakdown, group_value, year"
+    return sql, params
 
 
 def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,

@@ -12,12 +12,15 @@ server for minutes or grow its memory with the table.
 * **Excel** (built whole, as xlsx files are zip archives with the sheet in the middle): at most
   :data:`XLSX_MAX_ROWS` rows; a larger selection is refused (413) with the limit, the number of
   rows asked for and how to narrow it (``indicator``, ``year``, ``level``, ``area``) — or to take
-  CSV/Parquet, which have no limit.
+  CSV/Parquet, which have no limit. At most :data:`XLSX_AT_ONCE` Excel files are built at a time
+  per process; a request beyond that gets 503 with ``Retry-After`` at once instead of queueing,
+  so Excel can never take more than that many cores or worker threads.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -34,7 +37,10 @@ router = APIRouter()
 #: Rows per record batch of a streamed download (about 1–2 MB of CSV).
 BATCH_ROWS = 20_000
 #: Rows an Excel download may hold (a few seconds of work; CSV and Parquet have no limit).
-XLSX_MAX_ROWS = 10_000
+XLSX_MAX_ROWS = 5_000
+#: Excel files built at the same time (per process).
+XLSX_AT_ONCE = 2
+_XLSX_SLOTS = threading.BoundedSemaphore(XLSX_AT_ONCE)
 #: What each format is prebuilt as (``published_files.format``) and sent as.
 PREBUILT = {Format.parquet: "parquet", Format.csv: "csv.gz"}
 MEDIA = {Format.csv: "text/csv; charset=utf-8", Format.parquet: "application/vnd.apache.parquet",
@@ -65,17 +71,29 @@ def download(request: Request, fmt: Format, indicator: str | None = None,
     if cur is None:
         raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
     if fmt is Format.xlsx:
-        rows = cur.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
-        if rows > XLSX_MAX_ROWS:
-            lang = request.query_params.get("lang")
-            langs = [lang] if lang in ("sv", "en") else ["sv", "en"]
-            raise HTTPException(413, " / ".join(
-                t("download.xlsx_too_big", x, rows=rows, limit=XLSX_MAX_ROWS) for x in langs))
-        return Response(xlsx(cur.execute(sql, params).to_arrow_table()),
-                        media_type=MEDIA[fmt], headers=disposition)
+        counted, _ = observations_sql(indicator, area, level, year, breakdown, ordered=False)
+        return _excel(request, cur, sql, counted, params, disposition)
     batches = cur.execute(sql, params).to_arrow_reader(BATCH_ROWS)
     encode = csv_chunks if fmt is Format.csv else parquet_chunks
     return StreamingResponse(encode(batches), media_type=MEDIA[fmt], headers=disposition)
+
+
+def _excel(request: Request, cur, sql: str, counted: str, params: list,
+           disposition: dict) -> Response:
+    lang = request.query_params.get("lang")
+    langs = [lang] if lang in ("sv", "en") else ["sv", "en"]
+    rows = cur.execute(f"SELECT count(*) FROM ({counted})", params).fetchone()[0]
+    if rows > XLSX_MAX_ROWS:
+        raise HTTPException(413, " / ".join(
+            t("download.xlsx_too_big", x, rows=rows, limit=XLSX_MAX_ROWS) for x in langs))
+    if not _XLSX_SLOTS.acquire(blocking=False):
+        raise HTTPException(503, " / ".join(t("download.xlsx_busy", x) for x in langs),
+                            headers={"Retry-After": "10"})
+    try:
+        body = xlsx(cur.execute(sql, params).to_arrow_table())
+    finally:
+        _XLSX_SLOTS.release()
+    return Response(body, media_type=MEDIA[Format.xlsx], headers=disposition)
 
 
 def csv_chunks(batches: pa.RecordBatchReader) -> Iterator[bytes]:
@@ -123,13 +141,25 @@ def xlsx(table: pa.Table) -> bytes:
     book = xlsxwriter.Workbook(sink, {"in_memory": True, "remove_timezone": True})
     sheet = book.add_worksheet("observationer")
     sheet.write_row(0, 0, table.column_names, book.add_format({"bold": True}))
-    for c, column in enumerate(table.columns):
+    for c, (field, column) in enumerate(zip(table.schema, table.columns, strict=True)):
+        write = _cell_writer(sheet, field.type)
         for r, value in enumerate(column.to_pylist(), start=1):
             if value is not None:
-                sheet.write(r, c, value)
+                write(r, c, value)
     sheet.freeze_panes(1, 0)
     book.close()
     return sink.getvalue()
+
+
+def _cell_writer(sheet, kind: pa.DataType):
+    """The typed xlsxwriter method for a column (skips ``write``'s per-cell type dispatch)."""
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return sheet.write_number
+    if pa.types.is_boolean(kind):
+        return sheet.write_boolean
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return sheet.write_datetime
+    return sheet.write_string
 
 
 __all__ = ["BATCH_ROWS", "XLSX_MAX_ROWS", "csv_chunks", "download", "parquet_chunks",
