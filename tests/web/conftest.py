@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from jamlik.model import Settings
 from jamlik.pipeline.init import init_warehouse
 from jamlik.store import Warehouse
+from jamlik.store.snapshots import publish
 
 #: Indicators, areas, years and groups of the small warehouse (4 × 6 × 10 × 3 = 720 rows per
 #: copy; ``COPIES`` copies with distinct years make it big enough to need several batches).
@@ -45,8 +47,10 @@ def fill_observations(db: Path, *, copies: int = 1) -> int:
 
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory) -> Path:
-    """An initialised Östergötland warehouse with 720 made-up observations (read-only use)."""
+    """An initialised Östergötland warehouse with 720 made-up observations, published (the web
+    app serves ``Settings(db_path=small_db).published``; read-only use)."""
     db = tmp_path_factory.mktemp("small") / "jamlik.duckdb"
     init_warehouse(db, region="05")
     fill_observations(db)
+    publish(db, Settings(db_path=db).published)
     return db

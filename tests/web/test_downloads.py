@@ -35,7 +35,8 @@ def _csv_rows(text: str) -> list[dict]:
 
 def test_csv_is_streamed_in_batches(client, small_db, monkeypatch):
     monkeypatch.setattr(downloads, "BATCH_ROWS", 100)
-    with client.stream("GET", "/ladda-ner/observationer.csv") as response:
+    with client.stream("GET", "/ladda-ner/observationer.csv",
+                       headers={"Accept-Encoding": "identity"}) as response:
         assert response.status_code == 200
         assert "content-length" not in response.headers  # streamed, not built first
         chunks = [c for c in response.iter_raw() if c]
@@ -43,7 +44,7 @@ def test_csv_is_streamed_in_batches(client, small_db, monkeypatch):
     assert len(chunks) >= 1 + ROWS // 100
     assert max(len(c) for c in chunks) < 100 * 600
     rows = _csv_rows(b"".join(chunks).decode("utf-8"))
-    con = duckdb.connect(str(small_db), read_only=True)
+    con = duckdb.connect(str(Settings(db_path=small_db).published), read_only=True)
     expected = con.execute("SELECT indicator_id, area_code, year, value FROM observations "
                            "ORDER BY indicator_id, area_code, breakdown, group_value, year"
                            ).fetchall()
@@ -95,12 +96,23 @@ def test_excel_has_a_row_cap_with_a_clear_message(client, monkeypatch):
     assert sheet.count(b"<row ") == 1 + 3  # header + total, sex 1, sex 2
 
 
+def test_the_prebuilt_csv_is_the_streamed_csv(client):
+    """The file written at publish time has the same columns, order and dialect as a download
+    streamed from the snapshot (jamlik.store.public)."""
+    prebuilt = client.get("/ladda-ner/observationer.csv", headers={"Accept-Encoding": "gzip"})
+    assert prebuilt.headers["content-encoding"] == "gzip"
+    assert "content-length" in prebuilt.headers  # a file from disk
+    streamed = client.get("/ladda-ner/observationer.csv", headers={"Accept-Encoding": "identity"})
+    assert "content-length" not in streamed.headers
+    assert prebuilt.content == streamed.content and prebuilt.content.startswith(b"\xef\xbb\xbf")
+
+
 @pytest.fixture
 def published(small_db, tmp_path):
-    """A published snapshot with prebuilt whole-table files listed in ``published_files``."""
+    """A published snapshot whose ``published_files`` list stand-in files (recognisable)."""
     snapshot = tmp_path / "published" / "jamlik.duckdb"
     snapshot.parent.mkdir()
-    shutil.copy(small_db, snapshot)
+    shutil.copy(Settings(db_path=small_db).published, snapshot)
     files = snapshot.parent / "files"
     files.mkdir()
     (files / "observations.parquet").write_bytes(b"PAR1 prebuilt parquet stand-in PAR1")
@@ -108,8 +120,7 @@ def published(small_db, tmp_path):
     (files / "observations.csv.gz").write_bytes(gzip.compress(text.encode()))
     (tmp_path / "secret.parquet").write_bytes(b"outside the snapshot folder")
     con = duckdb.connect(str(snapshot))
-    con.execute("CREATE TABLE published_files (name VARCHAR, path VARCHAR, format VARCHAR, "
-                "rows BIGINT, bytes BIGINT)")
+    con.execute("DELETE FROM published_files")
     con.execute("INSERT INTO published_files VALUES "
                 "('observations', 'files/observations.parquet', 'parquet', 1, 36), "
                 "('observations', 'files/observations.csv.gz', 'csv.gz', 1, 40)")

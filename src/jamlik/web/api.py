@@ -19,17 +19,10 @@ from jamlik import __version__
 from jamlik.model import AreaCodeError, AreaLevel
 from jamlik.model.catalogue import Indicator
 from jamlik.profiles import coverage_note
+from jamlik.store.public import observations_select
 from jamlik.web._state import AppState
 
 router = APIRouter(prefix="")
-
-PUBLIC_COLUMNS = (
-    "indicator_id", "year", "period", "area_level", "area_code", "breakdown", "group_value",
-    "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
-    "method", "standard", "multiplier", "parent_code", "parent_value", "vs_parent_95",
-    "vs_parent_998", "nation_value", "vs_nation_95", "vs_nation_998", "trend", "suppressed",
-    "suppression_reason", "smoothed_value", "note", "computed_at", "synthetic",
-)
 
 
 #: Query parameters shared by the routes, validated at the door (422 with the rule, never a
@@ -100,13 +93,7 @@ def observations_sql(indicator: str | None, area: str | None, level: AreaLevel |
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    columns = [f"coalesce({c}, false) AS {c}" if c == "synthetic" else c for c in PUBLIC_COLUMNS]
-    sql = f"SELECT {', '.join(columns)} FROM observations"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    if ordered:
-        sql += " ORDER BY indicator_id, area_code, breakdown, group_value, year"
-    return sql, params
+    return observations_select(" AND ".join(where), ordered=ordered), params
 
 
 def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,

@@ -1,7 +1,8 @@
 """Downloads of the published observations, built so that no anonymous request can hold the
 server for minutes or grow its memory with the table.
 
-* **Whole table, no filter**: the file prebuilt at publish time (the snapshot's
+* **Whole table, no filter**: the file prebuilt at publish time (same columns and CSV dialect,
+  :mod:`jamlik.store.public`) (the snapshot's
   ``published_files`` table: ``name``, ``path`` relative to the snapshot's folder, ``format``
   ``csv.gz`` or ``parquet``, ``rows``, ``bytes``) is sent from disk as it is — Parquet as the
   file, the gzipped CSV with ``Content-Encoding: gzip`` to clients that accept it. Without a
@@ -30,6 +31,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from jamlik.model import AreaLevel, t
+from jamlik.store.public import BOM, DELIMITER
 from jamlik.web.api import Format, Year, _check_request, _state, observations_sql
 
 router = APIRouter()
@@ -100,8 +102,8 @@ def csv_chunks(batches: pa.RecordBatchReader) -> Iterator[bytes]:
     """Semicolon CSV with a BOM (as Swedish Excel expects), one chunk per record batch."""
     sink = io.BytesIO()
     writer = pacsv.CSVWriter(sink, batches.schema, write_options=pacsv.WriteOptions(
-        delimiter=";"))
-    yield "\ufeff".encode()
+        delimiter=DELIMITER))
+    yield BOM
     try:
         for batch in batches:
             writer.write_batch(batch)
