@@ -60,3 +60,40 @@ def test_no_server_error_and_no_traceback(api_schema, capsys):
         print(f"\nAPI fuzzing: {seen['requests']} requests, {seen['5xx']} server errors")
     assert seen["requests"] >= EXAMPLES
     assert problems == []
+
+
+#: A valid value for each path parameter, so that the query parameters are really reached.
+VALID_PATH = {"code": "0580", "indicator_id": "mortality_all_cause",
+              "doc_id": "strategi_for_halsa", "fmt": "csv"}
+#: Boundary and hostile values tried in every query parameter of every route.
+HOSTILE = ("-1", "0", "-5", "501", "50001", "9223372036854775807", "9223372036854775808",
+           "-9223372036854775809", "1e309", "NaN", "inf", "2024.5", "zz", "", " ", "0580",
+           "' OR 1=1 --", "\x00", "%", "ö" * 5000, "<script>alert(1)</script>",
+           "../../etc/passwd")
+
+
+def test_every_query_parameter_takes_boundary_and_hostile_values(api_schema, capsys):
+    """A deterministic sweep (the generated cases above rarely reach a valid path): every
+    query parameter of every JSON route, with the path parameters valid, gets each value of
+    :data:`HOSTILE` — the 500s of issue 13 point 8 were of exactly this kind."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(api_schema.app, raise_server_exceptions=False)
+    spec = client.get("/openapi.json").json()
+    sent, problems = 0, []
+    for path, operations in spec["paths"].items():
+        url = path.format(**{k: v for k, v in VALID_PATH.items() if "{" + k + "}" in path})
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                if param["in"] != "query":
+                    continue
+                for value in HOSTILE:
+                    response = client.get(url, params={param["name"]: value})
+                    sent += 1
+                    text = response.content.decode("utf-8", "replace")
+                    if response.status_code >= 500 or TRACEBACK.search(text):
+                        problems.append(f"{response.status_code} {url}?{param['name']}="
+                                        f"{value[:30]!r}: {text[:200]}")
+    with capsys.disabled():
+        print(f"\nParameter sweep: {sent} requests, {len(problems)} server errors")
+    assert sent > 300 and problems == []
