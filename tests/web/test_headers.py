@@ -89,3 +89,14 @@ def test_proxy_settings_come_from_the_environment():
     settings = Settings.from_env({"JAMLIK_TRUSTED_PROXIES": "10.0.0.2, 10.0.0.3",
                                   "JAMLIK_HTTPS": "1"})
     assert settings.extra == {"trusted_proxies": "10.0.0.2, 10.0.0.3", "https": "1"}
+
+
+def test_nothing_published_yet_does_not_show_the_servers_directories(tmp_path):
+    db = tmp_path / "secret-folder" / "jamlik.duckdb"
+    db.parent.mkdir()
+    db.touch()
+    client = TestClient(create_app(Settings(db_path=db)))
+    for path in ("/", "/api/health"):
+        body = client.get(path).text
+        assert "secret-folder" not in body and str(tmp_path) not in body, path
+    assert "jamlik.duckdb" in client.get("/").text

@@ -45,7 +45,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
     demo = state.coverage.synthetic_region
     base = {
         "demo_region": (registry[demo].name if demo in registry else demo) if demo else None,
-        "serving_path": str(state.path),
+        "serving_path": state.path.name,  # never the server's directories
         "loaded_kinds": state.loaded_kinds,
         "lang": lang, "version": __version__,
         "t": lambda key, **kw: t(key, lang, **kw),
