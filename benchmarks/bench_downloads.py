@@ -9,7 +9,8 @@ Each case runs in a fresh child process, which reports its wall time and peak RS
 * ``before csv``: the former implementation — the whole result as an Arrow table, written as
   CSV into a bytes buffer, then sent;
 * ``after csv`` / ``after parquet``: ``GET /ladda-ner/observationer.{csv,parquet}`` through the
-  app, reading the streamed body chunk by chunk and dropping it;
+  app, reading the body chunk by chunk and dropping it (CSV without gzip: streamed from DuckDB;
+  Parquet: the file prebuilt at publish time when the snapshot has one, else streamed);
 * ``after prebuilt csv.gz``: the same with a ``published_files`` entry (the file is made once
   beforehand in a temporary copy of the warehouse, as publishing would);
 * ``after xlsx refused`` / ``after xlsx 4 170 rows`` (one indicator at RegSO level): the
