@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from jamlik.model.errors import InputError
+from jamlik.store.public import PUBLIC_QUERIES, write_csv_gz
 
 KEEP = 3
 #: Every table a published snapshot holds, with the query that fills it from the working
@@ -149,9 +150,12 @@ def _write_downloads(tmp: Path, folder: Path, token: str, prefix: str) -> None:
             rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             for fmt in formats:
                 target = files_dir / f"{table}.{fmt}"
-                options = ("FORMAT csv, HEADER true, COMPRESSION gzip" if fmt == "csv.gz"
-                           else "FORMAT parquet, COMPRESSION zstd")
-                con.execute(f'COPY "{table}" TO {_sql_string(target)} ({options})')
+                query = PUBLIC_QUERIES.get(table, f'SELECT * FROM "{table}"')
+                if fmt == "csv.gz":  # the web app's CSV dialect (BOM, semicolons)
+                    write_csv_gz(con, query, target)
+                else:
+                    con.execute(f"COPY ({query}) TO {_sql_string(target)} "
+                                "(FORMAT parquet, COMPRESSION zstd)")
                 with open(target, "rb") as handle:
                     os.fsync(handle.fileno())
                 con.execute("INSERT INTO published_files VALUES (?, ?, ?, ?, ?)",
