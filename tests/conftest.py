@@ -47,13 +47,16 @@ def demo_db_computed(demo_db, tmp_path_factory) -> Path:
 
     from jamlik.engine import compute
     from jamlik.engine.equity_steps import run_equity
+    from jamlik.model import Settings
     from jamlik.store import Warehouse
+    from jamlik.store.snapshots import publish
 
     def build(path: Path) -> None:
         shutil.copy(demo_db, path)
         with Warehouse(path) as wh:
             compute(wh)
             run_equity(wh)
+        publish(path, Settings(db_path=path).published)  # what the web app serves
 
     return _build_once(tmp_path_factory, "demo_computed", build)
 

@@ -27,6 +27,7 @@ from jamlik.cohort import (
     survival_estimates,
 )
 from jamlik.cohort._wilson import wilson_interval
+from jamlik.model.errors import DataError
 
 
 def _spec(**suppression):
@@ -69,15 +70,45 @@ def test_direct_standardisation_hand_worked():
 
 
 def test_small_cells_are_suppressed_with_reason():
-    table = pl.concat([_block("g1", "18-64", 20, 10), _block("tiny", "18-64", 3, 1), _block("few", "18-64", 20, 2)])
-    res = survival_estimates(Cohort(table, pl.DataFrame()), _spec(), by=("education",), outcomes=["death"])
+    # tiny (3 persons) and few (2 events) are primary; together they hold 3 events, which total −
+    # g1 − g2 would give back, so the smallest other group (g1) is suppressed too; g2 stays.
+    table = pl.concat([_block("g1", "18-64", 20, 10), _block("g2", "18-64", 30, 12),
+                       _block("tiny", "18-64", 3, 1), _block("few", "18-64", 20, 2)])
+    res = survival_estimates(Cohort(table, pl.DataFrame()), _spec(), by=("total", "education",), outcomes=["death"])
     at1 = {r["group"]: r for r in res.filter(time_years=1.0).iter_rows(named=True)}
-    assert at1["g1"]["value"] == pytest.approx(0.5) and not at1["g1"]["suppressed"]
+    assert at1["g2"]["value"] == pytest.approx(0.6) and not at1["g2"]["suppressed"]
     assert at1["tiny"]["value"] is None and at1["tiny"]["suppression_reason"] == "fewer than 5 persons"
-    assert at1["tiny"]["n_persons"] is None
     assert at1["few"]["value"] is None and at1["few"]["suppression_reason"] == "fewer than 5 events"
-    res3 = survival_estimates(Cohort(table, pl.DataFrame()), _spec(min_count=2), by=("education",), outcomes=["death"])
-    assert res3.filter(time_years=1.0, group="few")["value"][0] == pytest.approx(0.9)
+    assert at1["g1"]["value"] is None and at1["g1"]["suppression_reason"].startswith("secondary suppression")
+    for g in ("tiny", "few", "g1"):  # a suppressed row shows no count at all (n_at_risk was 2 for tiny)
+        assert {at1[g][c] for c in ("n_persons", "n_at_risk", "n_events", "std_error", "lower_cl")} == {None}
+    hidden = {c: at1["all"][c] - at1["g2"][c] for c in ("n_persons", "n_events")}
+    assert hidden == {"n_persons": 43, "n_events": 13}  # what subtraction gives: three groups together
+
+
+def test_secondary_suppression_spares_key_groups_and_hides_group_sizes_everywhere():
+    # income quintile 'missing' has 2 persons; Q1 and Q5 are what key results compare, so the
+    # smallest of Q2–Q4 is suppressed with it, in the survival and in the process table alike.
+    rows = []
+    for q, n in (("1", 30), ("2", 25), ("3", 24), ("4", 26), ("5", 20), (None, 2)):
+        block = _block("g", "18-64", n, n // 2).with_columns(income_quintile=pl.lit(q, pl.String),
+                                                             pci=pl.lit(1, pl.Int8))
+        rows.append(block)
+    cohort = Cohort(pl.concat(rows), pl.DataFrame())
+    spec = _spec()
+    surv = survival_estimates(cohort, spec, by=("total", "income_quintile"), outcomes=["death"])
+    proc = process_estimates(cohort, spec, by=("total", "income_quintile"), measures=["pci"])
+    for table in (surv, proc):
+        hidden = set(table.filter(pl.col("suppressed"))["group"])
+        assert hidden == {"missing", "3"}, table
+
+
+def test_min_count_below_the_floor_is_refused():
+    with pytest.raises(DataError) as err:
+        _spec(min_count=2)
+    assert err.value.column == "suppression.min_count" and err.value.value == 2
+    assert "floor" in err.value.rule and "5" in err.value.rule
+    assert _spec(min_count=10).min_cell_count == 10
 
 
 def test_end_to_end_tables_have_the_contract_columns():

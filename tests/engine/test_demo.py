@@ -53,8 +53,9 @@ def test_income_gradient_in_all_cause_mortality(demo_obs):
 
 
 def test_all_cause_dsr_ci_covers_the_truth(demo_dsr_coverage):
-    """Län 05, each year 2016–2024 × income quintile (45 cases; 2015 has no income-quintile
-    deaths because deaths take the attributes of the previous year's register row): the
+    """Län 05, each year 2016–2024 × income quintile (45 cases less the few that disclosure
+    control hides; 2015 has no income-quintile deaths because deaths take the attributes of
+    the previous year's register row): the
     expected all-cause DSR from the demo truth (background rate formula + the MI-related death
     hazard, ``tests/engine/_truth.py``; ESP 2013 as the indicator) lies inside the engine's
     95 % CI. If the CIs were exact, the number covered would be Binomial(45, 0.95):
@@ -64,7 +65,7 @@ def test_all_cause_dsr_ci_covers_the_truth(demo_dsr_coverage):
     turn 90 during the year as if they had been 90+ all year)."""
     inside, n = demo_dsr_coverage
     print(f"\nall-cause DSR 95 % CI coverage of the truth: {inside}/{n} = {inside / n:.2f}")
-    assert n == 45
+    assert 40 <= n <= 45  # 2021 and 2022 hide Q3 and Q4: 4 deaths without a quintile in 05
     assert inside / n >= 0.84
 
 
@@ -75,7 +76,7 @@ def demo_dsr_coverage(demo_db_computed):
         obs = pl.from_arrow(wh.con.execute(
             "SELECT year, group_value, lower_95, upper_95 FROM observations WHERE "
             "indicator_id = 'mortality_all_cause' AND area_code = '05' AND breakdown = "
-            "'income_quintile' AND year BETWEEN 2016 AND 2024").arrow())
+            "'income_quintile' AND year BETWEEN 2016 AND 2024 AND NOT suppressed").arrow())
     expected = truth_dsr(cells, ["year", "income_quintile"])
     e = np.array([expected[(y, int(q))] for y, q in zip(obs["year"], obs["group_value"],
                                                           strict=True)])

@@ -23,6 +23,7 @@ from jamlik.geo import AreaRegistry
 from jamlik.model import Settings
 from jamlik.pipeline.init import init_warehouse
 from jamlik.store import Warehouse
+from jamlik.store.snapshots import publish
 from jamlik.web import create_app
 
 GOTEBORG, LINKOPING = "1480", "0580"
@@ -206,6 +207,7 @@ def test_strategy_brief_download_says_synthetic_on_every_page(client):
 def stockholm_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("stockholm") / "jamlik.duckdb"
     init_warehouse(path, region="01")
+    publish(path, Settings(db_path=path).published)
     return create_app(Settings(db_path=path))
 
 
@@ -263,6 +265,7 @@ def test_loaded_but_not_computed_says_compute(tmp_path):
     init_warehouse(path, region="01")
     with Warehouse(path) as wh:
         wh.con.execute("UPDATE loads SET kind = 'population' WHERE load_id = 1")
+    publish(path, Settings(db_path=path).published)
     page = _text(TestClient(create_app(Settings(db_path=path))).get("/").text)
     assert "Data är laddade (population)" in page and "jamlik compute" in page
 
@@ -299,6 +302,7 @@ levels: [lan, kommun]
         wh.con.execute("INSERT INTO survey_questions VALUES ('sleep_bad', 'Sover dåligt', "
                        "'Sleeps badly', '[\"ja\"]', '[\"nej\"]', 16, 84, 'low_is_good', "
                        "NULL, NULL)")
+    publish(path, Settings(db_path=path).published)
     client = TestClient(create_app(Settings(db_path=path, catalogue_dirs=(own,))))
     page = client.get("/indikatorer")
     assert page.status_code == 200

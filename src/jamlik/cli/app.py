@@ -77,6 +77,8 @@ def serve(
     if not settings.db_path.exists():
         console.print(t("cli.no_db", settings.language, path=settings.db_path))
         raise typer.Exit(1)
+    if not settings.published.exists():
+        console.print(t("cli.not_published", settings.language, path=settings.published))
     console.print(t("cli.serving", settings.language, url=f"http://{host}:{port}"))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 

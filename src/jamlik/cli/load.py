@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         settings = Settings.from_env(db_path=db, language=lang)
         key = key_file or _env_key()
         done = init_warehouse(settings.db_path, region=region, key_file=key)
+        _publish(settings)
         lang_ = settings.language
         console.print(t("cli.init_done", lang_, path=done.db_path, region=done.region,
                         name=done.region_name, areas=done.areas,
@@ -87,6 +88,7 @@ def register(app: typer.Typer) -> None:
                                 reports=report, skip_bad_rows=skip_bad_rows,
                                 classifications=classifications, progress=update,
                                 memory_limit=memory_limit)
+        _publish(settings)
         console.print(result.summary())
         written = ", ".join(f"{table} {n}" for table, n in result.written.items())
         console.print(t("cli.load_written", settings.language, tables=written))
@@ -94,6 +96,15 @@ def register(app: typer.Typer) -> None:
             console.print(f"  {key}: {value}")
         if result.report_path:
             console.print(t("cli.load_report", settings.language, path=result.report_path))
+
+
+def _publish(settings) -> None:
+    """Publish the aggregate part of the warehouse, so the web app shows what was loaded and
+    what to run next; person-level tables never leave the working file."""
+    from jamlik.store.snapshots import publish, writer_lock
+
+    with writer_lock(settings.db_path):
+        publish(settings.db_path, settings.published)
 
 
 def _env_key() -> Path | None:

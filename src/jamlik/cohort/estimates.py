@@ -1,8 +1,9 @@
 """Tidy result tables for a built cohort: survival/CIF per group, age–sex standardised curves,
 Cox hazard ratios by income quintile and education, process measures with Wilson intervals.
 
-Every table says how each row was made (statistic, method, confidence) and passes small-cell
-suppression (``spec.min_cell_count``; rows keep a ``suppression_reason``).
+Every table says how each row was made (statistic, method, confidence) and passes disclosure
+control (``jamlik.cohort._suppress``: primary and secondary suppression with ``spec.min_cell_count``,
+group sizes hidden consistently across tables; rows keep a ``suppression_reason``).
 
 Direct standardisation: within each exposure group the stratum-specific estimates (age group ×
 sex; only age group when grouping by sex, only sex when grouping by age group) are weighted by
@@ -17,7 +18,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import norm
 
-from jamlik.cohort._suppress import suppress
+from jamlik.cohort._suppress import hidden_groups, primary_reason, protect
 from jamlik.cohort._wilson import wilson_interval
 from jamlik.cohort.cox import cox_hazard_ratios
 from jamlik.cohort.followup import Cohort
@@ -66,8 +67,8 @@ def survival_estimates(cohort: Cohort, spec: StudySpec, *, by=GROUP_VARIABLES, o
             res = _estimate(o, df, _labels(df, var), spec, conf_type)
             parts.append(res.with_columns(outcome=pl.lit(o.name), group_variable=pl.lit(var),
                                           standardised=pl.lit(False)))
-    out = pl.concat(parts).rename({"time": "time_years"})
-    return suppress(_order(out), spec.min_cell_count)
+    out = _order(pl.concat(parts).rename({"time": "time_years"}))
+    return _protect_survival(out, cohort, spec, by)
 
 
 def standardised_estimates(cohort: Cohort, spec: StudySpec, *, by=("income_quintile", "education"),
@@ -114,7 +115,13 @@ def standardised_estimates(cohort: Cohort, spec: StudySpec, *, by=("income_quint
                 "method": agg["method"] + f"; directly standardised by {' × '.join(strata)} to the cohort",
                 "outcome": o.name, "group_variable": var, "standardised": True,
             }).with_columns(pl.col(c).fill_nan(None) for c in ("value", "std_error", "lower_cl", "upper_cl")))
-    return suppress(_order(pl.concat(parts)), spec.min_cell_count)
+    out = _order(pl.concat(parts))
+    # the crude table publishes the same counts: suppress at least what it suppresses
+    crude = survival_estimates(cohort, spec, by=by, outcomes=outcomes, conf_type=conf_type)
+    forced = out.select("outcome", "group_variable", "group", "time_years").join(
+        crude.select("outcome", "group_variable", "group", "time_years", "suppressed"),
+        on=["outcome", "group_variable", "group", "time_years"], how="left")["suppressed"].fill_null(False)
+    return _protect_survival(out, cohort, spec, by, forced=forced)
 
 
 def hazard_ratios(cohort: Cohort, spec: StudySpec, *, outcomes=None, age: str = "continuous") -> pl.DataFrame:
@@ -133,11 +140,34 @@ def hazard_ratios(cohort: Cohort, spec: StudySpec, *, outcomes=None, age: str = 
                               ("education", spec.exposures.education_reference)):
             res = cox_hazard_ratios(df, duration=f"{o.name}_time", event=f"{o.name}_event", exposure=exposure,
                                     reference=ref, covariates=adj, confidence=spec.confidence)
+            used = df.select(f"{o.name}_time", f"{o.name}_event", exposure, *adj).drop_nulls()
+            level = (used.group_by(pl.col(exposure).cast(pl.String).alias("level"))
+                     .agg(level_n=pl.len(), level_events=(pl.col(f"{o.name}_event") == 1).sum()))
+            res = res.join(level, on="level", how="left").join(
+                level.rename({"level": "reference", "level_n": "ref_n", "level_events": "ref_events"}),
+                on="reference", how="left")
             parts.append(res.with_columns(outcome=pl.lit(o.name), exposure=pl.lit(exposure)))
-    out = pl.concat(parts)
-    few = pl.col("n_events") < spec.min_cell_count
+    return _protect_hazard_ratios(pl.concat(parts), spec.min_cell_count)
+
+
+def _protect_hazard_ratios(out: pl.DataFrame, m: int) -> pl.DataFrame:
+    """Blank an HR whose level or reference has fewer than ``m`` persons or events; blank the model's
+    counts (n, n_events, n_excluded) when between 1 and ``m − 1`` persons were left out, since
+    the cohort size minus ``n`` would give the excluded persons back (and ``n_events`` their events)."""
+    exposure = pl.col("role") == "exposure"
+    reason = (pl.when(pl.col("n_events") < m).then(pl.lit(f"fewer than {m} events"))
+              .when(exposure & ((pl.col("level_n") < m) | (pl.col("ref_n") < m))).then(pl.lit(f"fewer than {m} persons"))
+              .when(exposure & ((pl.col("level_events") < m) | (pl.col("ref_events") < m)))
+              .then(pl.lit(f"fewer than {m} events")).otherwise(pl.lit(None, pl.String)))
+    out = out.with_columns(suppression_reason=reason).with_columns(suppressed=pl.col("suppression_reason").is_not_null())
+    hide = pl.col("suppressed")
+    few_excluded = pl.col("n_excluded").is_between(1, m - 1)
+    estimates = ("coef", "std_error", "hazard_ratio", "lower_cl", "upper_cl", "p_value")
     return out.with_columns(
-        suppressed=few, suppression_reason=pl.when(few).then(pl.lit(f"fewer than {spec.min_cell_count} events")).otherwise(None))
+        [pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in estimates]
+        + [pl.when(few_excluded | (pl.col("n_events") < m)).then(None).otherwise(pl.col(c)).alias(c)
+           for c in ("n", "n_events", "n_excluded")]
+    ).drop("level_n", "level_events", "ref_n", "ref_events")
 
 
 def process_estimates(cohort: Cohort, spec: StudySpec, *, by=GROUP_VARIABLES, measures=None) -> pl.DataFrame:
@@ -162,7 +192,33 @@ def process_estimates(cohort: Cohort, spec: StudySpec, *, by=GROUP_VARIABLES, me
         return pl.DataFrame()
     out = pl.concat(parts).select("measure", "group_variable", "group", "n_persons", "n_events", "n_missing",
                                   "value", "lower_cl", "upper_cl", "confidence", "statistic", "method")
-    return suppress(out, spec.min_cell_count)
+    m = spec.min_cell_count
+    return protect(out, m, partition=["measure"], keep=key_groups(spec),
+                   reason=primary_reason(out, m, others=("n_missing",)),
+                   hidden=hidden_groups(cohort.table, by, m, key_groups(spec)))
+
+
+def key_groups(spec: StudySpec) -> dict[str, set[str]]:
+    """Groups that key results compare: spared by secondary suppression while others will do."""
+    ex = spec.exposures
+    return {"income_quintile": {"1", str(ex.income_reference)}, "education": {"compulsory", ex.education_reference}}
+
+
+def _protect_survival(out: pl.DataFrame, cohort: Cohort, spec: StudySpec, by, forced=None) -> pl.DataFrame:
+    """Disclosure control of (standardised) survival rows; events between windows count as a cell too."""
+    m = spec.min_cell_count
+    group = ["outcome", "group_variable", "group"]
+    out = out.with_columns(
+        n_events_between=(pl.col("n_events") - pl.col("n_events").shift(1).fill_null(0)).over(group, order_by="time_years"),
+        # persons who left follow-up (event or censoring) since the previous window
+        n_left_between=(pl.col("n_at_risk").shift(1).fill_null(pl.col("n_persons")) - pl.col("n_at_risk"))
+        .over(group, order_by="time_years"))
+    between = ("n_events_between", "n_left_between")
+    res = protect(out, m, partition=["outcome", "time_years"], keep=key_groups(spec), forced=forced,
+                  reason=primary_reason(out, m, others=("n_at_risk", *between)),
+                  hidden=hidden_groups(cohort.table, by, m, key_groups(spec)),
+                  counts=("n_persons", "n_at_risk", "n_events", *between))
+    return res.drop(*between)
 
 
 def _order(df: pl.DataFrame) -> pl.DataFrame:

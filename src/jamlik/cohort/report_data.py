@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 from scipy.stats import norm
 
+from jamlik.cohort._suppress import mask_issue_values, protect_files, protect_flow
 from jamlik.cohort.estimates import (
     hazard_ratios,
     process_estimates,
@@ -84,13 +85,18 @@ class StudyResults:
     equity: pl.DataFrame
     findings: tuple[Finding, ...]
     seconds: float = 0.0
+    flow: pl.DataFrame | None = None  # the selection flow as published (few exclusions merged)
 
     def tables(self) -> dict[str, pl.DataFrame]:
         """The publishable tables by file stem (small cells already suppressed)."""
         return {"overlevnad": self.survival, "overlevnad_standardiserad": self.standardised,
                 "hazardkvoter": self.hazard_ratios, "processmatt": self.process,
-                "ojamlikhetsmatt": self.equity, "urval": self.cohort.flow,
+                "ojamlikhetsmatt": self.equity, "urval": self.published_flow(),
                 "datakvalitet_filer": self.files, "datakvalitet_rader": self.issues}
+
+
+    def published_flow(self) -> pl.DataFrame:
+        return self.flow if self.flow is not None else protect_flow(self.cohort.flow, self.spec.min_cell_count)
 
 
 def fmt_number(x: float | None, decimals: int = 1) -> str:
@@ -143,11 +149,15 @@ def analyse(spec: StudySpec, key: PseudonymKey, *, reference_year: int | None = 
     report("process measures and equity", 0.8)
     proc = process_estimates(cohort, spec)
     eq = equity_table(surv, proc, spec)
-    files = _file_table(spec, issues)
-    issue_lines = pl.concat([i.table for i in issues.values()]) if issues else empty_issues()
+    m = spec.min_cell_count
+    raw_files = _file_table(spec, issues)
+    files = protect_files(raw_files, m)
+    issue_lines = mask_issue_values(pl.concat([i.table for i in issues.values()]) if issues else empty_issues())
+    quality = files.filter(pl.col("register") == "quality")
+    flow = protect_flow(cohort.flow, m, first_hidden=bool(quality.height) and quality["rows_kept"][0] is None)
     findings = key_findings(spec, cohort, surv, std, hrs, proc, files)
     return StudyResults(spec, cohort, files, issue_lines, surv, std, hrs, proc, eq, tuple(findings),
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, flow)
 
 
 def _file_table(spec: StudySpec, issues: dict[str, RowIssues]) -> pl.DataFrame:
@@ -310,11 +320,25 @@ def key_findings(spec: StudySpec, cohort: Cohort, surv: pl.DataFrame, std: pl.Da
                         "gap_dir_sv": "lägre" if gap > 0 else "högre", "gap_dir_en": "lower" if gap > 0 else "higher"}
                 out.append(Finding("process_income", sv.format(**args), en.format(**args).replace(" %", "%"),
                                    float(gap)))
-    read, rejected, missing = (int(files[c].sum()) for c in ("rows_read", "rows_rejected", "rows_set_missing"))
+    m = spec.min_cell_count
+    (read, read_en), (rejected, rejected_en), (missing, missing_en) = (
+        _count_text(files[c], m) for c in ("rows_read", "rows_rejected", "rows_set_missing"))
     sv, en = _RULES["data_quality"]
-    args = {"rejected": fmt_number(rejected, 0), "read": fmt_number(read, 0), "missing": fmt_number(missing, 0)}
-    out.append(Finding("data_quality", sv.format(**args), en.format(**args), float(rejected)))
+    args = {"rejected": rejected, "read": read, "missing": missing}
+    args_en = {"rejected": rejected_en, "read": read_en, "missing": missing_en}
+    value = None if files["rows_rejected"].null_count() else float(files["rows_rejected"].sum())
+    out.append(Finding("data_quality", sv.format(**args), en.format(**args_en), value))
     return out
+
+
+def _count_text(counts: pl.Series, m: int) -> tuple[str, str]:
+    """A sum over files as text when some of its cells are suppressed: 'färre än 5' or 'minst 6'."""
+    visible = int(counts.sum() or 0)
+    if not counts.null_count():
+        return fmt_number(visible, 0), fmt_number(visible, 0)
+    if visible == 0:
+        return f"färre än {m}", f"fewer than {m}"
+    return f"minst {fmt_number(visible, 0)}", f"at least {fmt_number(visible, 0)}"
 
 
 def group_label(variable: str, group: str, lang: str = "sv") -> str:

@@ -6,6 +6,7 @@ See ``specs/ami.yaml`` for a complete, commented example (acute myocardial infar
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from jamlik.cohort._parse import icd_prefix_regex
+from jamlik.cohort._suppress import MIN_COUNT_FLOOR
 from jamlik.cohort.mappings import (
     CauseOfDeathMapping,
     PatientRegisterMapping,
@@ -119,6 +121,12 @@ class StudySpec:
     title_en: str | None = None
     files: dict[str, RegisterFile] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.min_cell_count, bool) or not isinstance(self.min_cell_count, int) \
+                or self.min_cell_count < MIN_COUNT_FLOOR:
+            raise InputError("min_cell_count", self.min_cell_count,
+                             f"an integer of at least {MIN_COUNT_FLOOR} (the floor of small-count suppression)")
+
 
 REGISTERS = ("quality", "population", "death", "patient")
 
@@ -143,9 +151,17 @@ class _Reader:
                             f"unknown key; allowed: {', '.join(sorted(allowed))}")
         return data
 
+    def texts(self, data: Any, path: str) -> dict[str, str]:
+        """``{sv: …, en: …}`` with text values (a title or a label)."""
+        out = self.mapping(data, path, {"sv", "en"})
+        for lang, value in out.items():
+            if not isinstance(value, str):
+                raise self.fail(f"{path}.{lang}", value, "expected a text")
+        return out
+
     def number(self, data: dict, key: str, path: str, default, lo=None, hi=None, integer=False):
         value = data.get(key, default)
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
         if ok and integer:
             ok = float(value).is_integer()
         if ok and ((lo is not None and value < lo) or (hi is not None and value > hi)):
@@ -157,6 +173,8 @@ class _Reader:
 
     def date(self, data: dict, key: str, path: str) -> _dt.date | None:
         value = data.get(key)
+        if isinstance(value, _dt.datetime):
+            raise self.fail(f"{path}.{key}".lstrip("."), value, "expected a date YYYY-MM-DD (without a time)")
         if value is None or isinstance(value, _dt.date):
             return value
         try:
@@ -180,12 +198,7 @@ def load_spec(source: str | Path | dict) -> StudySpec:
         if not p.is_file():
             raise InputError("source", str(p), "an existing YAML file")
         file, base = p.name, p.resolve().parent
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", None)
-            raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
-                            row=None if line is None else line + 1) from None
+        data = _parse_yaml(p.read_bytes(), file)
     r = _Reader(file)
     top = r.mapping(data, "", {"name", "title", "index_event", "inclusion", "exposures", "follow_up",
                                "outcomes", "process_measures", "suppression", "confidence", "columns",
@@ -193,7 +206,7 @@ def load_spec(source: str | Path | dict) -> StudySpec:
     name = top.get("name")
     if not isinstance(name, str) or not name:
         raise r.fail("name", name, "expected a non-empty study name")
-    title = r.mapping(top.get("title"), "title", {"sv", "en"})
+    title = r.texts(top.get("title"), "title")
 
     ie = r.mapping(top.get("index_event"), "index_event", {"register", "period", "first_event_only"})
     if ie.get("register", "quality") != "quality":
@@ -218,12 +231,13 @@ def load_spec(source: str | Path | dict) -> StudySpec:
     ex = r.mapping(top.get("exposures"), "exposures", {"measured", "income_quintile", "education", "age_groups"})
     measured = ex.get("measured", "year_before_index")
     offsets = {"year_before_index": -1, "index_year": 0}
-    if measured not in offsets:
+    if not isinstance(measured, str) or measured not in offsets:
         raise r.fail("exposures.measured", measured, f"one of {', '.join(offsets)}")
     inq = r.mapping(ex.get("income_quintile"), "exposures.income_quintile", {"reference", "cut_points"})
     cuts = inq.get("cut_points")
     if cuts is not None and (not isinstance(cuts, list) or len(cuts) != 4
-                             or any(isinstance(c, bool) or not isinstance(c, int | float) for c in cuts)
+                             or any(isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c)
+                                    for c in cuts)
                              or sorted(set(cuts)) != cuts):
         raise r.fail("exposures.income_quintile.cut_points", cuts, "expected 4 increasing numbers (limits between Q1..Q5)")
     edu = r.mapping(ex.get("education"), "exposures.education", {"reference"})
@@ -240,7 +254,8 @@ def load_spec(source: str | Path | dict) -> StudySpec:
     fu = r.mapping(top.get("follow_up"), "follow_up", {"windows_years", "end_of_data"})
     windows = fu.get("windows_years", [1, 5])
     if not isinstance(windows, list) or not windows or any(
-            isinstance(w, bool) or not isinstance(w, int | float) or w <= 0 for w in windows):
+            isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w <= 0 or w > 100
+            for w in windows):
         raise r.fail("follow_up.windows_years", windows, "expected a list of positive numbers of years")
     end = r.date(fu, "end_of_data", "follow_up")
     if end is None:
@@ -258,7 +273,10 @@ def load_spec(source: str | Path | dict) -> StudySpec:
         if not isinstance(oname, str) or not oname.isidentifier():
             raise r.fail(f"{path}.name", oname, "expected a name of letters, digits and _")
         comps = []
-        for j, c in enumerate(om.get("components") or []):
+        listed = om.get("components") or []
+        if not isinstance(listed, list):
+            raise r.fail(f"{path}.components", listed, "expected a list of diagnosis components")
+        for j, c in enumerate(listed):
             cpath = f"{path}.components[{j}]"
             cm = r.mapping(c, cpath, {"name", "codes", "positions", "blanking_days"})
             codes = cm.get("codes")
@@ -276,7 +294,7 @@ def load_spec(source: str | Path | dict) -> StudySpec:
         include_death = r.boolean(om, "include_death", path, True)
         if not include_death and not comps:
             raise r.fail(f"{path}.components", None, "an outcome without death needs at least one component")
-        label = r.mapping(om.get("label"), f"{path}.label", {"sv", "en"})
+        label = r.texts(om.get("label"), f"{path}.label")
         outcomes.append(Outcome(oname, include_death, tuple(comps), label.get("sv"), label.get("en")))
     if len({o.name for o in outcomes}) != len(outcomes):
         raise r.fail("outcomes", [o.name for o in outcomes], "outcome names must be unique")
@@ -298,12 +316,60 @@ def load_spec(source: str | Path | dict) -> StudySpec:
     return StudySpec(
         name=name, files=files, index_event=index_event, inclusion=inclusion, exposures=exposures, follow_up=follow_up,
         outcomes=tuple(outcomes), process_measures=tuple(process),
-        min_cell_count=r.number(supp, "min_count", "suppression", 5, 1, 1000, True),
+        min_cell_count=_min_count(r, supp),
         confidence=r.number(top, "confidence", "", 0.95, 0.5, 0.999),
         quality_columns=mappings["quality"], population_columns=mappings["population"],
         death_columns=mappings["death"], patient_columns=mappings["patient"],
         title_sv=title.get("sv"), title_en=title.get("en"),
     )
+
+
+MAX_NESTING = 50
+
+
+def _parse_yaml(raw: bytes, file: str) -> Any:
+    """YAML text (UTF-8, UTF-16 with BOM, or cp1252) → data; any problem is one DataError naming the file."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "cp1252")
+    text = None
+    for enc in encodings:
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None or any(ch in text for ch in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x1a\x1b"):
+        raise DataError("not a readable text file (expected YAML text in UTF-8, UTF-16 or cp1252)", file=file)
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise DataError(f"lists or mappings nested more than {MAX_NESTING} levels deep", file=file)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataError(f"not valid YAML: {problem}", file=file,
+                        row=None if mark is None else mark.line + 1) from None
+    except RecursionError:
+        raise DataError(f"lists or mappings nested more than {MAX_NESTING} levels deep", file=file) from None
+
+
+def _min_count(r: _Reader, supp: dict) -> int:
+    """``suppression.min_count``: an integer, never below the documented floor (docs/registers.md)."""
+    value = r.number(supp, "min_count", "suppression", MIN_COUNT_FLOOR, None, None, True)
+    if not MIN_COUNT_FLOOR <= value <= 1000:
+        raise r.fail("suppression.min_count", value,
+                     f"must be between {MIN_COUNT_FLOOR} and 1000: {MIN_COUNT_FLOOR} is the floor of small-count "
+                     "suppression, below it a result could identify a person (docs/registers.md)")
+    return value
 
 
 def _files(r: _Reader, section: dict, base: Path) -> dict[str, RegisterFile]:

@@ -11,6 +11,7 @@ from scipy.stats import chi2, norm
 
 from jamlik import stats
 from jamlik.engine._methods import SERIES
+from jamlik.engine.inequalities import GROUP_ORDER
 from jamlik.model.catalogue import Indicator
 
 THRESHOLD = 5       # numerators 1..4 are suppressed
@@ -23,45 +24,118 @@ _VALUES = ("numerator", "denominator", "value", "lower_95", "upper_95", "lower_9
 
 
 # -- suppression ------------------------------------------------------------------------------
-def suppress(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+#: Area levels that partition their parent level (DeSO → RegSO → kommun → län → nation). A
+#: vårdcentral's listed population does not partition anything, so it has no area relation.
+NESTED_LEVELS = ("deso", "regso", "kommun", "lan")
+#: Counts of pooled multi-year periods are published rounded to this base, so that overlapping
+#: windows and single years cannot be subtracted to an exact count.
+POOLED_ROUNDING = 10
+SECONDARY = "secondary: protects a suppressed figure of a related area or group"
+
+
+def _ancestors(parents: pl.DataFrame) -> pl.DataFrame:
+    """``area_level, area_code, ancestor``: every area above each nested area (a DeSO's RegSO,
+    kommun, län and the nation), from the one-step ``parents``."""
+    links = parents.filter(pl.col("area_level").is_in(NESTED_LEVELS)).select(
+        "area_level", "area_code", ancestor="parent_code").drop_nulls()
+    up = links.select(ancestor="area_code", _up="ancestor")
+    chain, frontier = [links], links
+    for _ in NESTED_LEVELS:
+        frontier = frontier.join(up, on="ancestor").select("area_level", "area_code",
+                                                           ancestor="_up")
+        if frontier.is_empty():
+            break
+        chain.append(frontier)
+    return pl.concat(chain).unique()
+
+
+def _relations(df: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
+    """Every additive relation between the rows of one indicator: ``_p`` (the total's row),
+    ``_i`` (a child's row), ``_rel`` (relation number).
+
+    * areas nested in areas: the rows of one level (DeSO, RegSO, kommun, län) inside an area
+      of any level above (RegSO, kommun, län, nation) add up to that area's row of the same
+      year, period, breakdown and group — one relation per ancestor row and level, so a kommun
+      minus its DeSO is covered as well as a kommun minus its RegSO;
+    * groups nested in totals: the groups of a breakdown add up to the area's total row of the
+      same year and period (one relation per breakdown).
+    """
+    cells = df.select("_i", "area_level", "area_code", "year", "period", "breakdown",
+                      "group_value")
+    key = ["year", "period", "breakdown", "group_value"]
+    tops = cells.select(*key, ancestor="area_code", _p="_i")
+    area = (cells.join(_ancestors(parents), on=["area_level", "area_code"])
+            .join(tops, on=["ancestor", *key])
+            .select("_p", "_i", _kind=pl.concat_str(pl.lit("area:"), "area_level")))
+    totals = cells.filter(pl.col("breakdown") == "total").select(
+        "year", "period", "area_level", "area_code", _p="_i")
+    group = (cells.filter(pl.col("breakdown") != "total")
+             .join(totals, on=["year", "period", "area_level", "area_code"])
+             .select("_p", "_i", _kind=pl.col("breakdown")))
+    rel = pl.concat([area, group])
+    return rel.with_columns(_rel=pl.struct("_p", "_kind").rank("dense") - 1)
+
+
+def suppress(df: pl.DataFrame, ind: Indicator, parents: pl.DataFrame) -> pl.DataFrame:
     """Primary: numerator 1–4 or denominator below 10 (for counts: the count 1–4).
-    Secondary: within each (indicator, year, area, breakdown) the groups plus the area's total
-    form a one-way table; when exactly one group is suppressed, the group with the smallest
-    positive numerator (else the smallest) is suppressed too, so that no suppressed group can be
-    recovered by subtraction from the total."""
+
+    Secondary, over the whole hierarchy at once (:func:`jamlik.stats.protect_linked`): areas
+    nested in areas (DeSO → RegSO → kommun → län → nation) and groups nested in totals are
+    additive relations; more rows are suppressed until no suppressed row, and no small number
+    of people outside the published groups (unknown group, persons without a small area), can be
+    worked out as a total minus its published parts. Counts of pooled multi-year periods are
+    rounded (:data:`POOLED_ROUNDING`) after suppression, so years nested in pooled periods cannot
+    be subtracted either.
+    """
     if ind.method == "count":
         x = pl.col("denominator")
         primary = (x >= 1) & (x < THRESHOLD)
+        dims, limits = ["denominator"], [THRESHOLD]
     else:
         x = pl.col("numerator")
         primary = ((x >= 1) & (x < THRESHOLD)) | (pl.col("denominator") < MIN_DENOMINATOR)
-    df = df.with_columns(
-        _primary=primary.fill_null(False),
-        _x=x.fill_null(0.0),
-    )
-    groups = df.filter(pl.col("breakdown") != "total")
-    ranked = groups.with_columns(
-        _n_sup=pl.col("_primary").sum().over(GROUP),
-        _rank=pl.struct(
-            (pl.col("_primary")).cast(pl.Int8).alias("a"),  # unsuppressed first
-            (pl.col("_x") <= 0).cast(pl.Int8).alias("b"),    # positive counts first
-            pl.col("_x").alias("c"), pl.col("group_value").alias("d"),
-        ).rank("ordinal").over(GROUP),
-    )
-    secondary = ranked.filter(pl.col("_n_sup") == 1, pl.col("_rank") == 1,
-                              ~pl.col("_primary")).select(*GROUP, "group_value",
-                                                          _secondary=pl.lit(True))
-    df = df.join(secondary, on=[*GROUP, "group_value"], how="left").with_columns(
-        suppressed=pl.col("_primary") | pl.col("_secondary").fill_null(False))
+        dims, limits = ["numerator", "denominator"], [THRESHOLD, MIN_DENOMINATOR]
+    # A fixed order makes the pattern depend on the figures only: publishing the same figures
+    # again (a later snapshot) hides the same cells.
+    df = (df.sort("year", "period", "area_level", "area_code", "breakdown", "group_value")
+          .with_row_index("_i").with_columns(_primary=primary.fill_null(False)))
+    rel = _relations(df, parents)
+    counts = np.column_stack([df[c].cast(pl.Float64).fill_null(0.0).fill_nan(0.0).to_numpy()
+                              for c in dims])
+    n_rel = int(rel["_rel"].max() + 1) if rel.height else 0
+    tops = np.zeros(n_rel, dtype=np.int64)
+    if rel.height:
+        firsts = rel.unique("_rel")
+        tops[firsts["_rel"].to_numpy()] = firsts["_p"].to_numpy()
+    # Hidden last: the ends of each gradient (income quintile 1 and 5, the lowest and highest
+    # education), which the equity measures and the Q1/Q5 comparisons need most.
+    ends = pl.lit(False)
+    for breakdown, ranks in GROUP_ORDER.items():
+        extremes = [g for g, r in ranks.items() if r in (min(ranks.values()), max(ranks.values()))]
+        ends = ends | ((pl.col("breakdown") == breakdown) & pl.col("group_value").is_in(extremes))
+    hidden = stats.protect_linked(counts, df["_primary"].to_numpy(), tops,
+                                  rel["_rel"].to_numpy(), rel["_i"].to_numpy(), limits,
+                                  keep=df.select(ends)[:, 0].to_numpy())
+    df = df.with_columns(suppressed=pl.Series(hidden))
     reason = (pl.when(pl.col("_primary") & (pl.col("denominator") < MIN_DENOMINATOR)
                       & pl.lit(ind.method != "count"))
               .then(pl.lit(f"primary: denominator below {MIN_DENOMINATOR}"))
               .when(pl.col("_primary"))
               .then(pl.lit(f"primary: count between 1 and {THRESHOLD - 1}"))
               .when(pl.col("suppressed"))
-              .then(pl.lit("secondary: protects a suppressed group of the same breakdown"))
+              .then(pl.lit(SECONDARY))
               .otherwise(pl.lit(None, dtype=pl.Utf8)))
-    return df.with_columns(suppression_reason=reason).drop("_primary", "_x", "_secondary")
+    return df.with_columns(suppression_reason=reason).drop("_primary", "_i")
+
+
+def round_pooled(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Round the counts of pooled multi-year periods to :data:`POOLED_ROUNDING` (see
+    :func:`suppress`); single-year figures are published exactly."""
+    if (ind.period_years or 1) <= 1:
+        return df
+    base = float(POOLED_ROUNDING)
+    return df.with_columns(**{c: (pl.col(c) / base).round(0) * base
+                              for c in ("numerator", "denominator")})
 
 
 # -- comparisons ------------------------------------------------------------------------------

@@ -181,11 +181,14 @@ def compute_indicator(cells: Cells, wh, ind: Indicator, parents: pl.DataFrame,
                            value=pl.col("value").fill_nan(None))
     for c in ("lower_95", "upper_95", "lower_998", "upper_998"):
         res = res.with_columns(pl.col(c).fill_nan(None))
-    res = _publish.suppress(res, ind)
+    # Rows that will not be published take no part in suppression: to a reader they are part
+    # of the unpublished residual (e.g. the rest of Sweden under the nation).
+    res = _synthetic_in_region(res, cells.frames.home_region, flag="_syn")
+    res = _publish.suppress(res, ind, parents)
     res = _publish.compare(res, ind, parents)
     res = _publish.trend(res, ind)
     res = _publish.smooth(res, ind)
-    res = _publish.blank_suppressed(res)
+    res = _publish.round_pooled(_publish.blank_suppressed(res), ind)
     nation = res.filter(pl.col("area_level") == "nation", pl.col("breakdown") == "total")
     years = nation.select("year").unique().with_columns(_nat=pl.lit(True))
     res = res.join(years, on="year", how="left")
@@ -198,10 +201,11 @@ def compute_indicator(cells: Cells, wh, ind: Indicator, parents: pl.DataFrame,
                             .when(no_nation).then(
                                 pl.lit("no national figure for this breakdown"))],
                            separator="; ", ignore_nulls=True).replace("", None))
-    return _synthetic_in_region(res, cells.frames.home_region).select(COLUMNS)
+    return res.select(COLUMNS)
 
 
-def _synthetic_in_region(res: pl.DataFrame, home: str | None) -> pl.DataFrame:
+def _synthetic_in_region(res: pl.DataFrame, home: str | None, *,
+                         flag: str = "synthetic") -> pl.DataFrame:
     """Synthetic figures are published only for the region they were made for (the home
     region's areas) and the nation they are compared with: never for another area."""
     if home in (None, "SE"):
@@ -209,7 +213,7 @@ def _synthetic_in_region(res: pl.DataFrame, home: str | None) -> pl.DataFrame:
     inside = ((pl.col("area_level") == "nation")
               | (pl.col("area_level").is_in(["vardcentral", "regso", "deso"]))
               | (pl.col("area_code").str.slice(0, 2) == home))
-    return res.filter(~pl.col("synthetic") | inside)
+    return res.filter(~pl.col(flag).fill_null(False) | inside)
 
 
 def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool = False,

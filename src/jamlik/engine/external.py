@@ -36,13 +36,15 @@ class ExternalReport:
 
 def external_ids(catalogue: Catalogue, indicators: Iterable[str] | None = None) -> list[str]:
     """The external indicators among ``indicators`` (all of the catalogue's by default)."""
-    ids = list(catalogue) if indicators is None else list(indicators)
+    if indicators is None:
+        return [i for i in catalogue if catalogue[i].is_external]
+    ids = list(indicators)
     for i in ids:
         if i not in catalogue:
             raise InputError("indicators", i, f"catalogue ids, e.g. {sorted(catalogue)[:3]}")
         if not catalogue[i].is_external:
             raise InputError("indicators", i, "indicators with method 'external'")
-    return ids if indicators is not None else [i for i in ids if catalogue[i].is_external]
+    return ids
 
 
 def period_year(period: pl.Expr) -> pl.Expr:
@@ -115,7 +117,7 @@ def external_rows(values: pl.DataFrame, ind: Indicator, parents: pl.DataFrame,
         method=pl.lit("external"), standard=pl.lit(None, dtype=pl.Utf8),
         multiplier=pl.lit(float(ind.multiplier)),
         note=pl.concat_str([pl.lit("external source '"), pl.col("source"), pl.lit("'")]))
-    df = _publish.suppress(df, ind)
+    df = _publish.suppress(df, ind, parents)
     df = _publish.compare(df, ind, parents)
     df = _publish.trend(df, ind)
     df = _publish.blank_suppressed(df).with_columns(

@@ -28,6 +28,10 @@ class Settings:
     #: The region's own indicator folders (``$JAMLIK_CATALOGUE``, separated by ``os.pathsep``),
     #: added to the shipped catalogue (a file with a shipped id replaces it).
     catalogue_dirs: tuple[Path, ...] = ()
+    #: Further settings by name. The web app reads ``secret``, ``strategy_db``,
+    #: ``trusted_proxies`` (``$JAMLIK_TRUSTED_PROXIES``: comma-separated proxy addresses whose
+    #: X-Forwarded-Proto/-For are believed) and ``https`` (``$JAMLIK_HTTPS=1``: Secure cookies
+    #: even when the request looks like plain HTTP); see docs/deploy.md.
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -40,6 +44,10 @@ class Settings:
             settings = replace(settings, published_path=Path(env["JAMLIK_PUBLISHED"]))
         if env.get("JAMLIK_LANG"):
             settings = replace(settings, language=env["JAMLIK_LANG"])
+        web = {key: env[name] for key, name in (("trusted_proxies", "JAMLIK_TRUSTED_PROXIES"),
+                                                 ("https", "JAMLIK_HTTPS")) if env.get(name)}
+        if web:
+            settings = replace(settings, extra={**settings.extra, **web})
         if env.get("JAMLIK_CATALOGUE"):
             settings = replace(settings, catalogue_dirs=tuple(
                 Path(p) for p in env["JAMLIK_CATALOGUE"].split(os.pathsep) if p))
@@ -62,7 +70,7 @@ class Settings:
 
     @property
     def serving_path(self) -> Path:
-        """What readers open: the published snapshot, or the working warehouse until the first
-        snapshot has been published."""
-        published = self.published
-        return published if published.exists() else Path(self.db_path)
+        """What readers (the web app) open: only ever the published snapshot, never the working
+        warehouse with its person-level tables (until a first publish the app has nothing to
+        show and says so)."""
+        return self.published

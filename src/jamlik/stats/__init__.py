@@ -22,7 +22,7 @@ from jamlik.stats.standard_populations import (
     standard_population,
 )
 from jamlik.stats.standardisation import dsr, dsr_table, isr, smr
-from jamlik.stats.suppression import feasible_intervals, suppress, suppress_matrix
+from jamlik.stats.suppression import feasible_intervals, protect_linked, suppress, suppress_matrix
 from jamlik.stats.survey import survey_mean, survey_proportion
 from jamlik.stats.trend import TrendResult, chi_squared_trend, trend
 
@@ -50,6 +50,7 @@ __all__ = [
     "mean",
     "mean_summary",
     "proportion",
+    "protect_linked",
     "rate",
     "smr",
     "standard_age_group",

@@ -27,7 +27,7 @@ from scipy.optimize import linprog
 from jamlik.model.errors import DataError, InputError
 from jamlik.stats._tables import as_polars, group_list, output, require_columns
 
-__all__ = ["feasible_intervals", "suppress", "suppress_matrix"]
+__all__ = ["feasible_intervals", "protect_linked", "suppress", "suppress_matrix"]
 
 
 def _constraints(shape: tuple[int, int]) -> np.ndarray:
@@ -223,3 +223,89 @@ def suppress(
         )
     res = pl.concat(pieces).with_columns(pl.col("published").fill_nan(None))
     return output(res, flavour, backend)
+
+
+# -- linked tables: hierarchies of areas, groups nested in totals -----------------------------
+def protect_linked(
+    counts: np.ndarray,
+    primary: np.ndarray,
+    parent: np.ndarray,
+    member_rel: np.ndarray,
+    member_cell: np.ndarray,
+    thresholds: Sequence[float],
+    keep: np.ndarray | None = None,
+) -> np.ndarray:
+    """Secondary suppression over many linked additive relations at once.
+
+    Cells are rows of ``counts`` (``n × d``: one column per additive count, e.g. numerator and
+    denominator). Relation ``r`` says ``counts[parent[r]] = Σ counts[children] + residual`` where
+    the children are ``member_cell[member_rel == r]`` and the residual (people in no published
+    child: an unknown group, persons without a small area, the rest of the country) is *never*
+    published. ``primary`` marks the cells hidden by the threshold rule. Cells are hidden until,
+    in every relation whose total is published, (a) no child is the only hidden child (the
+    residual does not count as a partner: it might be known from elsewhere) and (b) the hidden
+    part — hidden children plus the residual — adds up, in every count column ``k``, to 0 or at
+    least ``thresholds[k]``; and in every relation whose total is hidden, at least one child is
+    hidden too unless the residual alone reaches every threshold (else the total is the sum of
+    its published children, give or take a small residual). So ``total − Σ published`` never pins a suppressed cell and never is a small
+    count of people.
+
+    A relation that breaks a rule gets one more hidden child — the one with the smallest
+    positive first count (then the smallest counts, then the lowest index), i.e. the least
+    information lost, cells marked in ``keep`` (e.g. the extreme groups of a gradient) last — or, when all its children are hidden, its total; the rules are checked
+    again over every relation until none is broken. Returns the hidden mask (primary included).
+    """
+    thresholds = np.asarray(thresholds, dtype=float)
+    counts = np.nan_to_num(np.asarray(counts, dtype=float).reshape(len(primary), len(thresholds)))
+    hidden = np.asarray(primary, dtype=bool).copy()
+    parent = np.asarray(parent, dtype=np.int64)
+    member_rel = np.asarray(member_rel, dtype=np.int64)
+    member_cell = np.asarray(member_cell, dtype=np.int64)
+    n_rel = len(parent)
+    if n_rel == 0:
+        return hidden
+    dims = counts.shape[1]
+    child_sum = np.stack([np.bincount(member_rel, weights=counts[member_cell, k],
+                                      minlength=n_rel) for k in range(dims)], axis=1)
+    residual = counts[parent] - child_sum
+    residual[np.abs(residual) < 1e-6] = 0.0
+    res_pos = np.clip(residual, 0, None)
+    # A residual at or above every threshold (e.g. the rest of Sweden under the nation) hides
+    # a suppressed total by itself: the total is not the sum of its published parts.
+    big_residual = (res_pos >= thresholds).all(axis=1)
+    eps = 1e-6
+    # Order of preference for the cell to hide: positive first count, then small counts.
+    first = counts[:, 0]
+    keep = np.zeros(len(first), bool) if keep is None else np.asarray(keep, dtype=bool)
+    order = np.lexsort((np.arange(len(first)), counts[:, -1], first, first <= 0, keep))
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[order] = np.arange(len(first))
+    for _ in range(len(primary) + 1):
+        h = hidden[member_cell]
+        n_sup = np.bincount(member_rel, weights=h, minlength=n_rel)
+        sums = np.stack([np.bincount(member_rel, weights=h * counts[member_cell, k],
+                                     minlength=n_rel) for k in range(dims)], axis=1) + res_pos
+        small = ((sums > eps) & (sums < thresholds - eps)).any(axis=1)
+        top = hidden[parent]
+        broken = np.where(top, (n_sup == 0) & ~big_residual, (n_sup == 1) | small)
+        if not broken.any():
+            return hidden
+        # The least informative published child of each broken relation.
+        cand = broken[member_rel] & ~h
+        rel_c, cell_c = member_rel[cand], member_cell[cand]
+        newly = np.zeros_like(hidden)
+        if len(cell_c):
+            pick = np.lexsort((rank[cell_c], rel_c))
+            rel_s, cell_s = rel_c[pick], cell_c[pick]
+            first_of = np.r_[True, rel_s[1:] != rel_s[:-1]]
+            newly[cell_s[first_of]] = True
+            served = np.zeros(n_rel, dtype=bool)
+            served[rel_s[first_of]] = True
+        else:
+            served = np.zeros(n_rel, dtype=bool)
+        # No published child left: hide the total itself.
+        newly[parent[broken & ~served & ~top]] = True
+        if not newly[~hidden].any():
+            return hidden  # nothing left to hide (every cell of the broken relations is hidden)
+        hidden |= newly
+    return hidden

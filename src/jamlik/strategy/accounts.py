@@ -5,6 +5,10 @@ hash, memory-hard and slow); verification is argon2's own constant-time comparis
 unknown user name costs one verification too, so timing does not reveal which names exist. Plain
 passwords are never stored, logged or put into error messages or the audit trail.
 
+**Sessions** of the web app are rows of ``sessions``: the cookie carries a random id and the
+table keeps only its SHA-256, the user and the expiry; signing out revokes the row and a password
+change revokes all of the user's rows, so an old cookie opens nothing.
+
 >>> h = hash_password("correct horse battery")
 >>> h.startswith("$argon2id$"), verify_password(h, "correct horse battery")
 (True, True)
@@ -12,8 +16,12 @@ passwords are never stored, logged or put into error messages or the audit trail
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -35,6 +43,43 @@ class User:
     def has(self, role: str) -> bool:
         """Whether this user's role is at least ``role``."""
         return ROLES.index(self.role) >= ROLES.index(role)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a sign-in is checked against: for an unknown name ``role`` is None and
+    ``password_hash`` a dummy hash with the same parameters, so both take one verification."""
+
+    username: str
+    role: str | None
+    password_hash: str
+
+    def check(self, password: str, hasher: PasswordHasher) -> User:
+        """The user when ``password`` is right, else :class:`AuthenticationError`. Slow (argon2):
+        call it outside locks and off the event loop."""
+        ok = verify_password(self.password_hash, str(password), hasher)
+        if not ok or self.role is None:
+            raise AuthenticationError("wrong user name or password")
+        return User(self.username, self.role)
+
+
+_DUMMY: dict[tuple, str] = {}
+_DUMMY_LOCK = threading.Lock()
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """One hash per hasher configuration and process, made on first use."""
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len,
+           hasher.salt_len, hasher.type)
+    with _DUMMY_LOCK:
+        if key not in _DUMMY:
+            _DUMMY[key] = hasher.hash(secrets.token_urlsafe(16))
+        return _DUMMY[key]
+
+
+def session_hash(session_id: str) -> str:
+    """What ``sessions`` stores for a cookie's session id (hex SHA-256)."""
+    return hashlib.sha256(str(session_id).encode()).hexdigest()
 
 
 def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
@@ -76,7 +121,6 @@ class Accounts:
     def __init__(self, warehouse, *, hasher: PasswordHasher | None = None):
         self._wh = warehouse
         self._hasher = hasher or PasswordHasher()
-        self._dummy: str | None = None
 
     def users(self) -> list[User]:
         rows = self._wh.con.execute("SELECT username, role FROM users ORDER BY username")
@@ -110,24 +154,54 @@ class Accounts:
                   {"username": username, "role": role})
         return User(username, role)
 
-    def authenticate(self, username: str, password: str) -> User:
-        """The user, when the password is right; otherwise :class:`AuthenticationError`."""
+    def credentials(self, username: str) -> Credentials:
+        """The stored hash and role of ``username`` (a dummy hash for an unknown name)."""
         name = str(username).strip().lower()
+        dummy = _dummy_hash(self._hasher)  # made for every name: the same cost either way
         row = self._wh.con.execute("SELECT role, password_hash FROM users WHERE username = ?",
                                    [name]).fetchone()
-        if row is None:
-            if self._dummy is None:
-                self._dummy = self._hasher.hash("jamlik-dummy-password")
-            verify_password(self._dummy, str(password), self._hasher)  # same cost as a real try
-            raise AuthenticationError("wrong user name or password")
-        role, stored = row
-        if not verify_password(stored, str(password), self._hasher):
-            raise AuthenticationError("wrong user name or password")
-        if self._hasher.check_needs_rehash(stored):
+        return Credentials(name, *row) if row else Credentials(name, None, dummy)
+
+    def authenticate(self, username: str, password: str) -> User:
+        """The user, when the password is right; otherwise :class:`AuthenticationError`."""
+        credentials = self.credentials(username)
+        user = credentials.check(password, self._hasher)
+        self.rehash_if_needed(credentials, password)
+        return user
+
+    def rehash_if_needed(self, credentials: Credentials, password: str) -> None:
+        """Store a fresh hash after a successful check when the hasher's parameters changed."""
+        if credentials.role is not None and \
+                self._hasher.check_needs_rehash(credentials.password_hash):
             with self._wh.transaction() as con:
                 con.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
-                            [self._hasher.hash(password), now(), name])
-        return User(name, role)
+                            [self._hasher.hash(password), now(), credentials.username])
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def open_session(self, user: User, max_age: int) -> str:
+        """A new session id for ``user``, valid for ``max_age`` seconds unless revoked."""
+        session_id = secrets.token_urlsafe(32)
+        t = now()
+        with self._wh.transaction() as con:
+            con.execute("DELETE FROM sessions WHERE expires_at < ?", [t])
+            con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, NULL)",
+                        [session_hash(session_id), user.username, t,
+                         t + timedelta(seconds=max_age)])
+        return session_id
+
+    def session_user(self, session_id: str) -> User | None:
+        """The user of a live session (not revoked, not expired), else None."""
+        row = self._wh.con.execute(
+            "SELECT u.username, u.role FROM sessions s JOIN users u USING (username) "
+            "WHERE s.session_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
+            [session_hash(session_id), now()]).fetchone()
+        return User(*row) if row else None
+
+    def revoke_session(self, session_id: str) -> None:
+        """End one session (sign-out)."""
+        with self._wh.transaction() as con:
+            con.execute("UPDATE sessions SET revoked_at = ? WHERE session_hash = ? AND "
+                        "revoked_at IS NULL", [now(), session_hash(session_id)])
 
     def set_role(self, actor: User, username: str, role: str) -> User:
         """Change a user's role (admins only; the last admin cannot be demoted)."""
@@ -158,8 +232,10 @@ class Accounts:
                 raise InputError("username", username, "an existing user")
             con.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
                         [password_hash, now(), username])
+            con.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND "
+                        "revoked_at IS NULL", [now(), username])
             audit(con, who, "set_password", "user", username, None, None)
 
 
-__all__ = ["Accounts", "AuthenticationError", "PermissionDenied", "User", "hash_password",
+__all__ = ["Accounts", "AuthenticationError", "Credentials", "PermissionDenied", "User", "hash_password",
            "verify_password"]

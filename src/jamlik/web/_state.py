@@ -70,6 +70,21 @@ class _Generation:
         self._synthetic_tables: frozenset[str] | None = None
         self._has_figures: bool | None = None
 
+    def published_file(self, name: str, fmt: str) -> Path | None:
+        """The file prebuilt at publish time for table ``name`` in format ``fmt``
+        (``published_files``), when it is a file in the snapshot's folder."""
+        if not self.has_table("published_files"):
+            return None
+        rows = self.con.cursor().execute(
+            "SELECT path FROM published_files WHERE name = ? AND format = ?", [name, fmt]
+        ).fetchall()
+        folder = self.path.parent.resolve()
+        for (relative,) in rows:
+            path = (folder / str(relative)).resolve()
+            if path.is_relative_to(folder) and path.is_file():
+                return path
+        return None
+
     def has_table(self, name: str) -> bool:
         if self._tables is None:
             rows = self.con.cursor().execute(
@@ -264,6 +279,11 @@ class AppState:
         gen = self._generation()
         return gen.reader() if gen is not None else None
 
+    def published_file(self, name: str, fmt: str) -> Path | None:
+        """See :meth:`_Generation.published_file` (None before anything is published)."""
+        gen = self._generation()
+        return gen.published_file(name, fmt) if gen is not None else None
+
     def provenance(self) -> dict[str, dict]:
         """See :func:`updated_by_indicator`; cached for the snapshot being served."""
         gen = self._generation()
@@ -280,19 +300,22 @@ class AppState:
         return gen.loaded_kinds() if gen is not None else ()
 
     def population(self) -> dict[str, int]:
-        """Population on 31 Dec of the latest year per kommun in the region (demo data)."""
-        if not self._has_table("person_years"):
+        """Published population (``population_total``) of the latest year per kommun."""
+        if not self._has_table("observations"):
             return {}
         rows = self.cursor().execute(
-            "SELECT kommun_code, count(*) FROM person_years WHERE year = "
-            "(SELECT max(year) FROM person_years) GROUP BY 1").fetchall()
-        return dict(rows)
+            "SELECT area_code, denominator FROM observations WHERE indicator_id = "
+            "'population_total' AND area_level = 'kommun' AND breakdown = 'total' AND year = "
+            "(SELECT max(year) FROM observations WHERE indicator_id = 'population_total') "
+            "AND denominator IS NOT NULL").fetchall()
+        return {code: int(n) for code, n in rows}
 
     def describe(self) -> dict:
+        """What ``/api/health`` shows: the file's name, never its place on the server's disk."""
         gen = self._generation()
         if gen is None:
-            return {"path": str(self.path), "exists": False}
+            return {"file": self.path.name, "exists": False}
         version = gen.con.cursor().execute("SELECT max(version) FROM schema_version").fetchone()[0] \
             if gen.has_table("schema_version") else 0
-        return {"path": str(gen.path), "exists": True, "schema": version,
+        return {"file": gen.path.name, "exists": True, "schema": version,
                 "published": gen.path == self.settings.published}

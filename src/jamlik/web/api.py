@@ -1,38 +1,36 @@
 """JSON API and downloads of published aggregates (never person-level data).
 
 Everything here reads ``observations`` (suppressed cells arrive as NULL) and the catalogue and
-area registry. Downloads come as CSV (UTF-8 with BOM and semicolons, as Swedish Excel expects),
-Excel or Parquet, ready for Power BI or R.
+area registry. Downloads (:mod:`jamlik.web.downloads`) come as CSV (UTF-8 with BOM and
+semicolons, as Swedish Excel expects), Excel or Parquet, ready for Power BI or R.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from jamlik import __version__
 from jamlik.model import AreaCodeError, AreaLevel
 from jamlik.model.catalogue import Indicator
 from jamlik.profiles import coverage_note
+from jamlik.store.public import observations_select
 from jamlik.web._state import AppState
 
 router = APIRouter(prefix="")
 
-PUBLIC_COLUMNS = (
-    "indicator_id", "year", "period", "area_level", "area_code", "breakdown", "group_value",
-    "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
-    "method", "standard", "multiplier", "parent_code", "parent_value", "vs_parent_95",
-    "vs_parent_998", "nation_value", "vs_nation_95", "vs_nation_998", "trend", "suppressed",
-    "suppression_reason", "smoothed_value", "note", "computed_at", "synthetic",
-)
+
+#: Query parameters shared by the routes, validated at the door (422 with the rule, never a
+#: 500): years a register can hold, an offset DuckDB's BIGINT can take, known enum values.
+Year = Annotated[int | None, Query(ge=1900, le=2100, description="År, t.ex. 2024 / year")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Rader att hoppa över")]
+Comparator = Literal["parent", "nation", "peers"]
+Lang = Literal["sv", "en"]
 
 
 class Format(StrEnum):
@@ -83,13 +81,11 @@ def _check_request(state: AppState, indicator: str | None, area: str | None) -> 
         raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
 
 
-def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,
-           year: int | None, breakdown: str | None, limit: int | None,
-           offset: int = 0) -> pa.Table:
-    _check_request(state, indicator, area)
-    cur = state.cursor()
-    if cur is None:
-        raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
+def observations_sql(indicator: str | None, area: str | None, level: AreaLevel | None,
+                     year: int | None, breakdown: str | None,
+                     ordered: bool = True) -> tuple[str, list]:
+    """The public columns of the matching observations, in a stable order (unless ``ordered``
+    is false, e.g. to count them), as SQL + params."""
     where, params = [], []
     for column, value in (("indicator_id", indicator), ("area_code", area),
                           ("area_level", level.value if level else None), ("year", year),
@@ -97,14 +93,17 @@ def _query(state: AppState, indicator: str | None, area: str | None, level: Area
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    columns = [f"coalesce({c}, false) AS {c}" if c == "synthetic" else c for c in PUBLIC_COLUMNS]
-    sql = f"SELECT {', '.join(columns)} FROM observations"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY indicator_id, area_code, breakdown, group_value, year"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    return cur.execute(sql, params).to_arrow_table()
+    return observations_select(" AND ".join(where), ordered=ordered), params
+
+
+def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,
+           year: int | None, breakdown: str | None, limit: int, offset: int = 0) -> pa.Table:
+    _check_request(state, indicator, area)
+    cur = state.cursor()
+    if cur is None:
+        raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
+    sql, params = observations_sql(indicator, area, level, year, breakdown)
+    return cur.execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params).to_arrow_table()
 
 
 @router.get("/api/observations", tags=["observations"],
@@ -114,10 +113,10 @@ def api_observations(
     indicator: str | None = Query(None, description="Indikator-id, t.ex. mortality_all_cause"),
     area: str | None = Query(None, description="Områdeskod, t.ex. 0580"),
     level: AreaLevel | None = Query(None, description="Områdesnivå"),
-    year: int | None = None,
+    year: Year = None,
     breakdown: str | None = Query(None, description="total, sex, education, …"),
     limit: int = Query(1000, ge=1, le=50_000),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ):
     table = _query(_state(request), indicator, area, level, year, breakdown, limit, offset)
     rows = table.to_pylist()
@@ -128,7 +127,8 @@ def api_observations(
 
 
 @router.get("/api/profiles/{code}", tags=["profiles"], summary="Områdesprofil / area profile")
-def api_profile(request: Request, code: str, comparator: str = "parent", lang: str = "sv"):
+def api_profile(request: Request, code: str, comparator: Comparator = "parent",
+                lang: Lang = "sv"):
     state = _state(request)
     try:
         state.registry().validate(code)
@@ -162,7 +162,7 @@ def api_profile(request: Request, code: str, comparator: str = "parent", lang: s
 
 @router.get("/api/areas", tags=["areas"], summary="Sök områden / search areas")
 def api_areas(request: Request, q: str = Query("", description="Namn eller kod / name or code"),
-              level: AreaLevel | None = None, limit: int = Query(20, le=500)):
+              level: AreaLevel | None = None, limit: int = Query(20, ge=1, le=500)):
     registry = _state(request).registry()
     if q:
         found = registry.search(q, limit=limit, levels=[level] if level else None)
@@ -187,46 +187,6 @@ def api_health(request: Request):
     return {"status": "ok", "version": __version__, "warehouse": _state(request).describe()}
 
 
-@router.get("/ladda-ner/observationer.{fmt}", tags=["downloads"],
-            summary="Ladda ner observationer / download observations")
-def download(request: Request, fmt: Format, indicator: str | None = None,
-             area: str | None = None, level: AreaLevel | None = None, year: int | None = None,
-             breakdown: str | None = None):
-    table = _query(_state(request), indicator, area, level, year, breakdown, None)
-    name = "_".join(p for p in ("jamlik", indicator, area, level.value if level else None,
-                                str(year) if year else None) if p)
-    if fmt is Format.parquet:
-        sink = io.BytesIO()
-        pq.write_table(table, sink, compression="zstd")
-        body, media = sink.getvalue(), "application/vnd.apache.parquet"
-    elif fmt is Format.csv:
-        sink = io.BytesIO()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(delimiter=";"))
-        body, media = "\ufeff".encode() + sink.getvalue(), "text/csv; charset=utf-8"
-    else:
-        body = _xlsx(table)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt.value}"'})
-
-
-def _xlsx(table: pa.Table) -> bytes:
-    import xlsxwriter
-
-    sink = io.BytesIO()
-    book = xlsxwriter.Workbook(sink, {"in_memory": True, "remove_timezone": True})
-    sheet = book.add_worksheet("observationer")
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, table.column_names, bold)
-    for c, column in enumerate(table.columns):
-        for r, value in enumerate(column.to_pylist(), start=1):
-            if value is not None:
-                sheet.write(r, c, value)
-    sheet.freeze_panes(1, 0)
-    book.close()
-    return sink.getvalue()
-
-
 def _area_json(area) -> dict:
     return {"code": area.code, "level": area.level.value, "name": area.name,
             "parent_code": area.parent_code, "socio_type": area.socio_type}
@@ -238,7 +198,7 @@ def api_provenance(
     request: Request,
     indicator: str = Query(..., description="Indikator-id, t.ex. mortality_all_cause"),
     area: str | None = Query(None, description="Områdeskod, t.ex. 0580"),
-    year: int | None = None,
+    year: Year = None,
     breakdown: str | None = Query(None, description="total, sex, …"),
     limit: int = Query(200, ge=1, le=5000),
 ):

@@ -9,12 +9,13 @@ from fastapi.staticfiles import StaticFiles
 
 from jamlik import __version__
 from jamlik.model import Settings
+from jamlik.web._headers import SecurityHeaders, trusted_proxies
 from jamlik.web._state import AppState
 
 
 def create_app(settings: Settings) -> FastAPI:
     """The web app for one warehouse. Settings are passed in; nothing is read at import."""
-    from jamlik.web import api, pages, strategy
+    from jamlik.web import api, downloads, pages, strategy
 
     app = FastAPI(
         title="jamlik", version=__version__, docs_url=None, redoc_url=None,
@@ -33,5 +34,14 @@ def create_app(settings: Settings) -> FastAPI:
               name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(downloads.router)
     app.include_router(strategy.router)
+    app.add_middleware(SecurityHeaders)
+    proxies = trusted_proxies(settings)
+    if proxies:
+        # Outermost: the scheme (Secure cookie, HSTS) and the client address (sign-in
+        # throttling) come from X-Forwarded-Proto/-For, but only when a trusted proxy sent them.
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app

@@ -12,8 +12,12 @@ line can write to it between requests; edits are committed before the response i
 survive a restart.
 
 **Sessions** are signed cookies (itsdangerous, HMAC-SHA1 over a key derived from the secret) that
-hold the user name and a CSRF token, nothing else; the role is re-read from the side store on
-every request, so a demotion takes effect at once. The secret comes from
+hold a CSRF token and, once signed in, a random session id, nothing else. The id must name a live
+row of ``sessions`` in the side store (:meth:`Accounts.session_user`), so signing out ends the
+session on the server: the old cookie opens nothing. The user's role is re-read with it on every
+request, so a demotion takes effect at once. The cookie is ``HttpOnly``, ``SameSite=Lax`` and
+``Secure`` when the request came over HTTPS (the request's scheme — behind a trusted proxy its
+``X-Forwarded-Proto``, see :mod:`jamlik.web.app` — or ``Settings.extra["https"]``). The secret comes from
 ``Settings.extra["secret"]``, else the ``JAMLIK_SECRET`` environment variable (read when the app
 first needs it, never at import), else a file ``<db>.secret`` created with 32 random bytes on
 first start (mode 0600). **CSRF**: every state-changing form carries the session's token in a
@@ -32,13 +36,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from jamlik.model import Settings
 from jamlik.store import Warehouse
 from jamlik.strategy import Accounts, StrategyStore, User
+from jamlik.strategy.accounts import Credentials
 from jamlik.strategy.model import Plan, Strategy
+from jamlik.web._throttle import SignInThrottle
 
 COOKIE = "jamlik_session"
 #: Sessions end after 8 hours (a working day); signing in again issues a new token.
@@ -82,6 +89,8 @@ class Session:
     user: User | None
     csrf: str
     fresh: bool = False
+    #: The server-side session id of a signed-in user (None for anonymous visitors).
+    session_id: str | None = None
 
     @property
     def role(self) -> str | None:
@@ -94,10 +103,13 @@ class Session:
 class StrategyState:
     """The side store of one app: opened per use, migrated once, with the session signer."""
 
-    def __init__(self, settings: Settings, *, hasher=None, environ: Mapping[str, str] | None = None):
+    def __init__(self, settings: Settings, *, hasher=None, environ: Mapping[str, str] | None = None,
+                 throttle: SignInThrottle | None = None):
         self.settings = settings
         self.path = strategy_db_path(settings)
-        self._hasher = hasher
+        self._hasher = hasher or PasswordHasher()
+        #: Failed sign-ins per user name and address (see :mod:`jamlik.web._throttle`).
+        self.throttle = throttle or SignInThrottle()
         self._environ = environ
         self._signer: URLSafeTimedSerializer | None = None
         self._lock = threading.RLock()
@@ -152,32 +164,55 @@ class StrategyState:
             session = Session(None, secrets.token_urlsafe(24), fresh=True)
         else:
             user = None
-            name = data.get("u")
-            if isinstance(name, str):
+            sid = data.get("s")
+            if isinstance(sid, str):
                 if accounts is None:
                     with self.open() as (_, acc):
-                        user = acc.get(name)
+                        user = acc.session_user(sid)
                 else:
-                    user = accounts.get(name)
-            session = Session(user, data["c"])
+                    user = accounts.session_user(sid)
+            session = Session(user, data["c"], session_id=sid if user else None)
         request.state.jamlik_session = session
         return session
 
-    def remember(self, response: Response, session: Session) -> None:
+    def secure(self, request: Request) -> bool:
+        """Whether cookies get the ``Secure`` flag: HTTPS, or the ``https`` setting."""
+        forced = (self.settings.extra or {}).get("https", "")
+        return request.url.scheme == "https" or str(forced).lower() in ("1", "true", "yes")
+
+    def remember(self, request: Request, response: Response, session: Session) -> None:
         """Set the session cookie when it is new or changed."""
         payload = {"c": session.csrf}
-        if session.user is not None:
-            payload["u"] = session.user.username
+        if session.session_id is not None:
+            payload["s"] = session.session_id
         response.set_cookie(COOKIE, self.signer.dumps(payload), max_age=MAX_AGE, httponly=True,
-                            samesite="lax", path="/")
+                            samesite="lax", path="/", secure=self.secure(request))
 
-    def sign_in(self, response: Response, user: User) -> Session:
-        """A new session (and a new CSRF token) for ``user``."""
-        session = Session(user, secrets.token_urlsafe(24), fresh=True)
-        self.remember(response, session)
+    # -- signing in and out (blocking: call these from a worker thread) ---------------------------
+    def authenticate(self, username: str, password: str) -> User:
+        """The user when the password is right, else :class:`AuthenticationError`. The argon2
+        check runs outside the side store's lock, so other requests are not held up."""
+        with self.open() as (_, accounts):
+            credentials: Credentials = accounts.credentials(username)
+        user = credentials.check(password, self._hasher)
+        if self._hasher.check_needs_rehash(credentials.password_hash):
+            with self.open() as (_, accounts):
+                accounts.rehash_if_needed(credentials, password)
+        return user
+
+    def sign_in(self, request: Request, response: Response, user: User) -> Session:
+        """A new server-side session (and a new CSRF token) for ``user``."""
+        with self.open() as (_, accounts):
+            sid = accounts.open_session(user, MAX_AGE)
+        session = Session(user, secrets.token_urlsafe(24), fresh=True, session_id=sid)
+        self.remember(request, response, session)
         return session
 
-    def sign_out(self, response: Response) -> None:
+    def sign_out(self, session: Session, response: Response) -> None:
+        """End the session on the server and drop the cookie."""
+        if session.session_id is not None:
+            with self.open() as (_, accounts):
+                accounts.revoke_session(session.session_id)
         response.delete_cookie(COOKIE, path="/")
 
 

@@ -6,7 +6,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -45,7 +45,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
     demo = state.coverage.synthetic_region
     base = {
         "demo_region": (registry[demo].name if demo in registry else demo) if demo else None,
-        "serving_path": str(state.path),
+        "serving_path": state.path.name,  # never the server's directories
         "loaded_kinds": state.loaded_kinds,
         "lang": lang, "version": __version__,
         "t": lambda key, **kw: t(key, lang, **kw),
@@ -137,7 +137,7 @@ def index(request: Request, q: str | None = None):
         synthetic_map = any(a["synthetic"] for a in view.areas)
     for feature in geo["features"]:
         feature["properties"]["url"] = f"/omrade/{feature['id']}"
-    synthetic_population = bool(population) and "person_years" in state.synthetic_tables()
+    synthetic_population = bool(population) and bool(state.synthetic_tables())
     # No map without a figure to colour it (an empty warehouse).
     spec = charts.choropleth(geo, values or {c: population.get(c) for c in population},
                              title=(map_indicator.title(lang) if values and map_indicator
@@ -209,7 +209,8 @@ def indicators_page(request: Request):
 
 @router.get("/indikator/{indicator_id}", response_class=HTMLResponse)
 def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
-                   year: int | None = None, area: str | None = None):
+                   year: int | None = Query(None, ge=1900, le=2100),
+                   area: str | None = None):
     state = _state(request)
     lang = _lang(request)
     if indicator_id not in state.catalogue:

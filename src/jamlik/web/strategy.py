@@ -16,6 +16,7 @@ from urllib.parse import quote
 import polars as pl
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from jamlik import charts
 from jamlik.model import InputError, JamlikError, t
@@ -23,6 +24,7 @@ from jamlik.model.i18n import group_label, t_or
 from jamlik.reports.strategy import data as sdata
 from jamlik.strategy import STAGES, STATUSES, AuthenticationError, PermissionDenied
 from jamlik.strategy.model import ACTIVITY_STATUSES, Plan, Strategy
+from jamlik.web._throttle import retry_after
 from jamlik.web.auth import Session, StrategyState, csrf_ok, state_of
 from jamlik.web.pages import _lang, _state, render
 
@@ -36,7 +38,7 @@ def _page(request: Request, session: Session, template: str, status_code: int = 
     response = render(request, f"strategy/{template}", status_code=status_code, session=session,
                       csrf=session.csrf, symbols=SYMBOLS, **ctx)
     if session.fresh:
-        state_of(request).remember(response, session)
+        state_of(request).remember(request, response, session)
     return response
 
 
@@ -277,32 +279,46 @@ def _safe_next(target: str) -> str:
 
 @router.post("/logga-in", **HTML)
 async def login(request: Request):
+    """Sign in. The argon2 check runs in a worker thread (never on the event loop), and repeated
+    failures per user name and per address lock further attempts for a growing time (429 with
+    ``Retry-After``; see :mod:`jamlik.web._throttle`)."""
     state = state_of(request)
-    session = state.session(request)
+    session = await run_in_threadpool(state.session, request)
     form = await _form(request, session)
     if form is None:
         return _csrf_failed(request, session)
+    lang = _lang(request)
     target = _safe_next(str(form.get("next") or "/mal"))
+    keys = state.throttle.keys(str(form.get("username", "")),
+                               request.client.host if request.client else None)
+    wait = state.throttle.wait(keys)
+    if wait > 0:
+        response = _page(request, session, "login.html", status_code=429, next=target,
+                         error=t("auth.locked", lang, seconds=retry_after(wait)))
+        response.headers["Retry-After"] = retry_after(wait)
+        return response
     try:
-        with state.open() as (_, accounts):
-            user = accounts.authenticate(str(form.get("username", "")),
-                                         str(form.get("password", "")))
+        user = await run_in_threadpool(state.authenticate, str(form.get("username", "")),
+                                       str(form.get("password", "")))
     except AuthenticationError:
+        state.throttle.failed(keys)
         return _page(request, session, "login.html", status_code=401, next=target,
-                     error=t("auth.wrong_credentials", _lang(request)))
+                     error=t("auth.wrong_credentials", lang))
+    state.throttle.succeeded(keys)
     response = RedirectResponse(target, 303)
-    state.sign_in(response, user)
+    await run_in_threadpool(state.sign_in, request, response, user)
     return response
 
 
 @router.post("/logga-ut", include_in_schema=False)
 async def logout(request: Request):
+    """Sign out: the session row is revoked, so the old cookie no longer opens anything."""
     state = state_of(request)
-    session = state.session(request)
+    session = await run_in_threadpool(state.session, request)
     if await _form(request, session) is None:
         return _csrf_failed(request, session)
     response = RedirectResponse("/mal", 303)
-    state.sign_out(response)
+    await run_in_threadpool(state.sign_out, session, response)
     return response
 
 

@@ -55,7 +55,7 @@ def context(res: StudyResults, charts: dict[str, str] | None = None) -> dict[str
             for g in crude["group"].unique(maintain_order=True).to_list():
                 cells = {"variable": EXPOSURE_LABELS[var], "group": group_label(var, g)}
                 c = crude.filter(pl.col("group") == g)
-                cells["n"] = fmt_number(c["n_persons"][0], 0) if c["n_persons"][0] is not None else "<" + str(spec.min_cell_count)
+                cells["n"] = _persons(c, spec.min_cell_count)
                 for w in windows:
                     cw = c.filter(pl.col("time_years") == w)
                     cells[f"crude_{w:g}"] = _ci(cw["value"][0], cw["lower_cl"][0], cw["upper_cl"][0]) if cw.height else "–"
@@ -88,8 +88,10 @@ def context(res: StudyResults, charts: dict[str, str] | None = None) -> dict[str
              for r in res.files.iter_rows(named=True)]
     issues = [{k: ("–" if v is None else str(v)) for k, v in r.items()}
               for r in res.issues.sort("file", "row").head(40).iter_rows(named=True)]
-    flow = [{"step": FLOW_SV.get(r["step"], r["step"].replace("years", "år")), "n": fmt_number(r["n"], 0),
-             "excluded": fmt_number(r["excluded"], 0)} for r in res.cohort.flow.iter_rows(named=True)]
+    flow = [{"step": "; ".join(FLOW_SV.get(s, s.replace("age ", "ålder ").replace("years", "år"))
+                               for s in r["step"].split("; ")),
+             "n": fmt_number(r["n"], 0), "excluded": fmt_number(r["excluded"], 0)}
+            for r in res.published_flow().iter_rows(named=True)]
     n = res.cohort.table.height
     return {
         "title": spec.title_sv or spec.name, "name": spec.name,
@@ -101,10 +103,21 @@ def context(res: StudyResults, charts: dict[str, str] | None = None) -> dict[str
         "windows": [f"{w:g}" for w in windows],
         "hazard_ratios": hr_rows, "survival_tables": surv_tables, "process": proc_rows,
         "quintiles": [group_label("income_quintile", g) for g in groups], "equity": eq_rows,
+        "equity_note": "" if eq_rows else "Ojämlikhetsmåtten redovisas inte när en inkomstkvintil är dold "
+                                          "(röjandekontroll): de bygger på varje kvintils storlek och värde.",
         "files": files, "issues": issues, "issues_total": fmt_number(res.issues.height, 0), "flow": flow,
         "methods": _methods(res), "charts": charts or {}, "seconds": fmt_number(res.seconds, 1),
         "min_count": spec.min_cell_count,
     }
+
+
+def _persons(rows: pl.DataFrame, m: int) -> str:
+    """Number of persons of a group: the published count, '<m' for a small group, '–' when hidden."""
+    known = rows["n_persons"].drop_nulls()
+    if known.len():
+        return fmt_number(known[0], 0)
+    few = rows["suppression_reason"].drop_nulls().str.starts_with(f"fewer than {m} persons").any()
+    return f"<{m}" if few else "–"
 
 
 def _period(spec) -> str:
@@ -135,5 +148,8 @@ def _methods(res: StudyResults) -> list[str]:
         "(år) och kön; för utfall med konkurrerande död avses orsaksspecifika hazarder.",
         "Processmått är andelar bland personer med känt värde, med Wilsons konfidensintervall. Ojämlikhetsmåtten "
         "(D, R, SII, RII m.fl., jamlik.equity) beräknades över inkomstkvintilerna Q1–Q5.",
-        f"Celler med färre än {spec.min_cell_count} personer eller händelser redovisas inte.",
+        f"Röjandekontroll: celler med färre än {spec.min_cell_count} personer eller händelser redovisas inte "
+        "(varken antal eller skattning), och i varje indelning döljs ytterligare celler så att inget dolt antal "
+        "kan räknas fram som totalen minus de redovisade grupperna (sekundär röjandekontroll). Hazardkvoter "
+        "redovisas inte för grupper med för få personer eller händelser.",
     ]

@@ -1,9 +1,13 @@
 // Draws every Vega-Lite spec on the page with the locally served bundle (no CDN).
+// The page's Content-Security-Policy forbids eval and inline styles, so Vega evaluates
+// expressions with its interpreter (ast: true) and vega-embed adds no <style> element; the few
+// rules it would add live in jamlik.css.
 (function () {
   var SWEDISH = { decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", "\u00a0kr"] };
   function draw() {
     if (typeof vegaEmbed === "undefined") { return; }
-    var options = { actions: false, renderer: "svg" };
+    var options = { actions: false, renderer: "svg", ast: true, defaultStyle: false,
+                    tooltip: { disableDefaultStyle: true } };
     if (document.documentElement.lang === "sv") { options.formatLocale = SWEDISH; }
     document.querySelectorAll("[data-vl]").forEach(function (el) {
       var spec = JSON.parse(document.getElementById(el.dataset.vl).textContent);
