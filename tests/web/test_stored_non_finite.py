@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from jamlik.model import Settings
 from jamlik.pipeline.init import init_warehouse
+from jamlik.store.snapshots import publish
 from jamlik.web import create_app
 from jamlik.web.auth import StrategyState, strategy_db_path
 
@@ -35,6 +36,7 @@ def test_fulfilment_survives_a_stored_non_finite_target(tmp_path):
                 "trend, suppressed, computed_at) VALUES ('caries_age3', ?, ?, 'lan', '05', "
                 "'total', 'total', ?, ?, ?, 'proportion', 100, '', '', '', '', '', "
                 "'no_trend', false, now())", [year, str(year), value, value - 1, value + 1])
+    publish(db, settings.published)  # the app serves the published snapshot
     con = duckdb.connect(str(strategy_db_path(settings)))
     (content,) = con.execute("SELECT content FROM strategy_documents "
                              "WHERE doc_id = 'strategi_for_halsa'").fetchone()
