@@ -67,3 +67,27 @@ def artifacts() -> Path:
     path = Path(os.environ.get("JAMLIK_ARTIFACTS", "test-artifacts"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def cohort_demo_run(tmp_path_factory) -> Path:
+    """Output folder of one full ``jamlik cohort run`` of the demo study, made once per test
+    worker in the session's base temp (the demo registers beside it)."""
+    import typer
+    from typer.testing import CliRunner
+
+    from jamlik.cli.cohort import register
+
+    app = typer.Typer()
+    app.command("version")(lambda: None)
+    register(app)
+    runner = CliRunner()
+    base = tmp_path_factory.getbasetemp()
+    data, out = base / "demo_registers", base / "cohort_run"
+    if not (data / "truth.json").is_file():
+        assert runner.invoke(app, ["demo", "registers", "--out", str(data)]).exit_code == 0
+    if not (out / "rapport.pdf").is_file():
+        result = runner.invoke(app, ["cohort", "run", str(data / "studie.yaml"),
+                                     "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    return out

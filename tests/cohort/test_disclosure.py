@@ -15,10 +15,7 @@ from itertools import pairwise
 
 import polars as pl
 import pytest
-import typer
 from typer.testing import CliRunner
-
-from jamlik.cli.cohort import register
 
 pytestmark = pytest.mark.slow
 SMALL = range(1, 5)
@@ -26,19 +23,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory):
-    """The demo study's output folder (shared with tests/cohort/test_run.py through the base temp)."""
-    app = typer.Typer()
-    app.command("version")(lambda: None)
-    register(app)
-    base = tmp_path_factory.getbasetemp()
-    data, out = base / "demo_registers", base / "cohort_run"
-    if not (data / "truth.json").is_file():
-        assert runner.invoke(app, ["demo", "registers", "--out", str(data)]).exit_code == 0
-    if not (out / "rapport.pdf").is_file():
-        result = runner.invoke(app, ["cohort", "run", str(data / "studie.yaml"), "--out", str(out)])
-        assert result.exit_code == 0, result.output
-    return out
+def out(cohort_demo_run):
+    """The demo study's output folder."""
+    return cohort_demo_run
 
 
 def _csv(out, name: str) -> pl.DataFrame:

@@ -52,25 +52,9 @@ def test_non_significant_hr_is_said_so():
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    """One full demo run (shared with tests/cohort/test_run.py through the session's base temp)."""
-    import typer
-    from typer.testing import CliRunner
-
-    from jamlik.cli.cohort import register
-
-    app = typer.Typer()
-    app.command("version")(lambda: None)
-    register(app)
-    runner = CliRunner()
-    base = tmp_path_factory.getbasetemp()
-    data, out = base / "demo_registers", base / "cohort_run"
-    if not (data / "truth.json").is_file():
-        assert runner.invoke(app, ["demo", "registers", "--out", str(data)]).exit_code == 0
-    if not (out / "rapport.pdf").is_file():
-        result = runner.invoke(app, ["cohort", "run", str(data / "studie.yaml"), "--out", str(out)])
-        assert result.exit_code == 0, result.output
-    return out
+def run_dir(cohort_demo_run):
+    """One full demo run (shared with the cohort tests through the session's base temp)."""
+    return cohort_demo_run
 
 
 def _expected_sentence_start(out) -> tuple[str, str]:

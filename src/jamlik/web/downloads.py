@@ -104,20 +104,18 @@ def csv_chunks(batches: pa.RecordBatchReader) -> Iterator[bytes]:
     writer = pacsv.CSVWriter(sink, batches.schema, write_options=pacsv.WriteOptions(
         delimiter=DELIMITER))
     yield BOM
-    try:
-        for batch in batches:
-            writer.write_batch(batch)
-            yield _drain(sink)
-        writer.close()
-        yield _drain(sink)
-    finally:
-        batches.close()
+    yield from _written(writer, sink, batches)
 
 
 def parquet_chunks(batches: pa.RecordBatchReader) -> Iterator[bytes]:
     """A zstd Parquet file, one row group per record batch, sent as each is written."""
     sink = io.BytesIO()
-    writer = pq.ParquetWriter(sink, batches.schema, compression="zstd")
+    yield from _written(pq.ParquetWriter(sink, batches.schema, compression="zstd"), sink,
+                        batches)
+
+
+def _written(writer, sink: io.BytesIO, batches: pa.RecordBatchReader) -> Iterator[bytes]:
+    """Write one batch at a time and hand on what the writer produced for it."""
     try:
         for batch in batches:
             writer.write_batch(batch)
