@@ -1,5 +1,5 @@
-"""``jamlik compute``: compute every catalogue indicator into ``observations`` (issue 3 §3),
-then publish the read-only snapshot the web app serves (issue 8 §3).
+"""``jamlik compute``: compute every catalogue indicator into ``observations``,
+then publish the read-only snapshot the web app serves.
 
 The lead registers it on the application with ``register(app)``.
 """

@@ -1,4 +1,4 @@
-"""``jamlik equity``: inequality measures, mind-the-gap and LE-gap decomposition (issue 4 §2–§4).
+"""``jamlik equity``: inequality measures, mind-the-gap and LE-gap decomposition.
 
 The lead registers it on the application with ``register(app)``.
 """

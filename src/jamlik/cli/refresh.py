@@ -1,4 +1,4 @@
-"""``jamlik refresh``, ``jamlik db publish`` and ``jamlik db rollback`` (issue 8 §3).
+"""``jamlik refresh``, ``jamlik db publish`` and ``jamlik db rollback``.
 
 The lead registers them with ``register(app, db_app)`` (``db_app`` is the ``jamlik db`` group).
 """

@@ -26,7 +26,7 @@ from jamlik.engine._frames import COMMON, Frames, _age_range, _condition
 from jamlik.model.catalogue import BREAKDOWNS, LE_BANDS, Count, Indicator
 
 AGE_GROUPS = ("0-15", "16-29", "30-44", "45-64", "65-79", "80+")
-#: Breakdowns per level (issue 3): small areas only total and sex.
+#: Breakdowns per level: small areas only total and sex.
 LEVEL_BREAKDOWNS = {
     "nation": ("total", "sex", "age_group", "education", "income_quintile", "birth_region",
                "socio_type"),

@@ -1,4 +1,4 @@
-"""Where the gap in life expectancy comes from: Arriaga decompositions (issue 4 §4).
+"""Where the gap in life expectancy comes from: Arriaga decompositions.
 
 From the person-level tables (the mean population of each year and the deaths with their
 ``cause_group``, as the engine's indicators count them) pooled over the latest ``years`` years,

@@ -1,4 +1,4 @@
-"""Mind the gap: averages on track that hide persistent local or group gaps (issue 4 §3).
+"""Mind the gap: averages on track that hide persistent local or group gaps.
 
 For every indicator × year × area × dimension (the group sets of
 :mod:`jamlik.engine.inequalities`) the ``gaps`` table says

@@ -1,4 +1,4 @@
-"""Inequality summary measures for every indicator × year × area × dimension (issue 4 §2).
+"""Inequality summary measures for every indicator × year × area × dimension.
 
 The engine reads the published (non-suppressed) rows of ``observations``, forms one *group set*
 per indicator × year × area × dimension — a breakdown (ordered: education, income quintile,

@@ -239,9 +239,6 @@ class AppState:
         gen = self._generation()
         return gen.stamp if gen is not None else None
 
-    #: Kept for callers of the earlier private name (web/strategy.py).
-    _current_stamp = stamp
-
     def cursor(self) -> duckdb.DuckDBPyConnection | None:
         gen = self._generation()
         return gen.con.cursor() if gen is not None else None

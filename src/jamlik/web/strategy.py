@@ -65,7 +65,7 @@ def _synthetic(request: Request, ids: list[str], codes: list[str]) -> bool:
 def _fulfilment(request: Request, entry: sdata.DocumentEntry, places) -> pl.DataFrame:
     """Goal fulfilment for ``entry``, cached by revision and the warehouse file's identity."""
     app = _state(request)
-    stamp = app._current_stamp()
+    stamp = app.stamp()
     key = (entry.doc_id, entry.revision, entry.stored, stamp, tuple(p.code for p in places))
     cache = state_of(request).cache
     if key not in cache:

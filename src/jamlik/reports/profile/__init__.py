@@ -1,4 +1,4 @@
-"""Area-profile reports (issue 6 §2): decision-maker brief and analyst version, PDF and HTML."""
+"""Area-profile reports: decision-maker brief and analyst version, PDF and HTML."""
 
 from jamlik.reports.profile.batch import BatchResult, render_profiles
 from jamlik.reports.profile.content import AUDIENCES, ProfileReport, profile_report, select_rows
