@@ -9,10 +9,11 @@ DB ?= data/jamlik.duckdb
 CHROMIUM ?= /usr/bin/chromium
 export JAMLIK_DB := $(DB)
 
-.PHONY: demo test setup browser lint bench clean help
+.PHONY: demo test test-fast setup browser lint bench clean help
 help:
 	@echo "make demo   – set up, build the demo region and serve http://127.0.0.1:8000"
-	@echo "make test   – set up and run the whole test suite (unit, integration, browser)"
+	@echo "make test   – set up and run the whole test suite (doctests, unit, integration, browser)"
+	@echo "make test-fast – the suite without browser and slow tests (the inner loop)"
 	@echo "make lint   – ruff and the layer contract (import-linter)"
 	@echo "make bench  – run the benchmarks in benchmarks/"
 
@@ -42,7 +43,12 @@ demo: $(STAMP)
 	@$(VENV)/bin/jamlik serve --db $(DB) --host 127.0.0.1 --port 8000
 
 test: $(STAMP) browser
+	$(PY) -m pytest -q -p no:xdist --doctest-modules src/jamlik
 	JAMLIK_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n 2 --dist loadgroup --timeout 900 $(PYTEST_ARGS)
+
+# The inner loop: no browser, no slow demo-sized tests, no doctests.
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadgroup --timeout 900 -m "not slow and not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
