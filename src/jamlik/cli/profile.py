@@ -65,18 +65,17 @@ def profile(
     lang: LangOption = None,
 ) -> None:
     """Skriv en områdesprofil / write one area profile (PDF or HTML)."""
-    import duckdb
-
     from jamlik.geo import AreaRegistry
     from jamlik.profiles import ProfileReader
     from jamlik.profiles.served import served_catalogue
     from jamlik.reports.profile import profile_report, render
     from jamlik.reports.profile.batch import file_name
+    from jamlik.store import connect_read_only
 
     settings = _settings(db, lang)
     language = settings.language
     started = time.perf_counter()
-    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+    with connect_read_only(settings.db_path) as con:
         reader = ProfileReader(con, AreaRegistry.from_warehouse(con),
                                served_catalogue(con, settings.catalogue_dirs))
         area = reader.registry.validate(code)
@@ -123,12 +122,11 @@ def profiles(
 
 def _region_name(db_path: Path) -> str:
     """The name of the warehouse's home region (the nation when it has none)."""
-    import duckdb
-
     from jamlik.geo import AreaRegistry
     from jamlik.profiles.served import read_coverage
+    from jamlik.store import connect_read_only
 
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with connect_read_only(db_path) as con:
         region = read_coverage(con).region
         registry = AreaRegistry.from_warehouse(con)
     return registry[region].name if region in registry else region

@@ -142,12 +142,11 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
           db: DbOption = None,
           lang: Annotated[str | None, typer.Option("--lang", help="sv or en.")] = None) -> None:
     """Skriv lägesrapporten till samverkansgruppen / write the collaboration group's brief."""
-    import duckdb
-
     from jamlik.geo import AreaRegistry
     from jamlik.reports.strategy import brief_pdf, documents, fulfilment, region_places
     from jamlik.reports.strategy import strategy_brief as build
     from jamlik.reports.strategy.data import home_region, indicator_ids, synthetic_in
+    from jamlik.store import connect_read_only
 
     settings = Settings.from_env(db_path=db, language=lang)
     if not settings.db_path.exists():
@@ -164,7 +163,7 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
                                                       else None)
         if plan and chosen is None:
             raise JamlikError(f"no plan {plan!r}; known: {[d.doc_id for d in plans]}")
-        con = duckdb.connect(str(settings.db_path), read_only=True)
+        con = connect_read_only(settings.db_path)
         try:
             has_areas = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
                                     "table_name = 'areas'").fetchone()[0]

@@ -11,8 +11,6 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-import duckdb
-
 from jamlik.geo import Area, AreaRegistry
 from jamlik.model import AreaLevel, InputError
 from jamlik.model.catalogue import Catalogue, Indicator
@@ -26,6 +24,7 @@ from jamlik.profiles.model import (
     category_of,
 )
 from jamlik.profiles.served import Coverage, in_region, read_coverage
+from jamlik.store import Connection, SnapshotReader
 
 #: The columns a profile reads from ``observations``.
 _COLUMNS = ("indicator_id, year, period, area_code, breakdown, group_value, numerator, "
@@ -51,7 +50,7 @@ PEER_FEATURES = ("share_post_secondary", "share_low_income", "share_born_abroad"
 class ProfileReader:
     """Profiles, indicator views and the tartan rug from one warehouse connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, registry: AreaRegistry,
+    def __init__(self, con: Connection | SnapshotReader, registry: AreaRegistry,
                  catalogue: Catalogue, coverage: Coverage | None = None):
         self.con = con
         self.registry = registry

@@ -7,44 +7,15 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
-
 from jamlik.geo import AreaRegistry
 from jamlik.model import Settings
 from jamlik.model.catalogue import Catalogue, load_catalogue
 from jamlik.profiles import ProfileReader
 from jamlik.profiles.served import Coverage, read_coverage, served_catalogue
+from jamlik.store import Connection, SnapshotReader
 
 #: Seconds a replaced snapshot stays open for requests that started on it.
 GRACE = 120.0
-_ALIAS = "snapshot"
-
-
-class _Connection:
-    """A read-only snapshot attached to a private in-memory DuckDB instance.
-
-    DuckDB caches database instances by path within a process, so ``duckdb.connect(path)``
-    after the file at ``path`` was replaced would hand back the *old* database. Attaching the
-    file to a fresh ``:memory:`` instance always opens the file that is at ``path`` now. Every
-    cursor is pointed at the attached database (``USE``), so queries need no prefix.
-    """
-
-    def __init__(self, path: Path):
-        self._con = duckdb.connect(":memory:")
-        escaped = str(path).replace("'", "''")
-        self._con.execute(f"ATTACH '{escaped}' AS {_ALIAS} (READ_ONLY)")
-        self._con.execute(f"USE {_ALIAS}")
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = self._con.cursor()
-        cur.execute(f"USE {_ALIAS}")
-        return cur
-
-    def execute(self, *args, **kwargs):
-        return self.cursor().execute(*args, **kwargs)
-
-    def close(self) -> None:
-        self._con.close()
 
 
 class _Generation:
@@ -54,7 +25,7 @@ class _Generation:
     def __init__(self, path: Path, stamp: tuple, catalogue_dirs: tuple[Path, ...]):
         self.path = path
         self.stamp = stamp
-        self.con = _Connection(path)
+        self.con = SnapshotReader(path)
         cur = self.con.cursor()
         #: The home region and the synthetic region of this snapshot (``meta``).
         self.coverage: Coverage = read_coverage(cur)
@@ -239,7 +210,7 @@ class AppState:
         gen = self._generation()
         return gen.stamp if gen is not None else None
 
-    def cursor(self) -> duckdb.DuckDBPyConnection | None:
+    def cursor(self) -> Connection | None:
         gen = self._generation()
         return gen.con.cursor() if gen is not None else None
 

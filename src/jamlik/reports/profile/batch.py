@@ -44,13 +44,10 @@ def areas_of_level(registry: AreaRegistry, level: str, within: str = "SE") -> li
 
 def _open(db_path: str, threads: int | None = None,
           catalogue_dirs: tuple[str, ...] = ()) -> None:
-    import duckdb
-
     from jamlik.profiles import ProfileReader
+    from jamlik.store import connect_read_only
 
-    con = duckdb.connect(db_path, read_only=True)
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    con = connect_read_only(db_path, threads=threads)
     _STATE["con"] = con
     _STATE["reader"] = ProfileReader(con, AreaRegistry.from_warehouse(con),
                                      served_catalogue(con, catalogue_dirs))
@@ -101,9 +98,9 @@ def render_profiles(db_path: str | Path, *, level: str, out_dir: str | Path,
     out.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda step, fraction: None)
     started = time.perf_counter()
-    import duckdb
+    from jamlik.store import connect_read_only
 
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with connect_read_only(db_path) as con:
         within = within or read_coverage(con).region
         codes = [a.code for a in areas_of_level(AreaRegistry.from_warehouse(con), level,
                                                 within)]
