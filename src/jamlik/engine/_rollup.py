@@ -57,7 +57,6 @@ PERSON_TIME_NOTE = ("denominator: mean population (half the population on 31 Dec
                     "+ ½ deaths)")
 
 
-
 def region_denominator(ind: Indicator) -> Count | None:
     """The count behind the region's denominator: ``mean_population`` (same filters) for
     person-time indicators, else the catalogue's denominator."""
