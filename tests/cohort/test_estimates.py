@@ -26,7 +26,7 @@ from jamlik.cohort import (
     standardised_estimates,
     survival_estimates,
 )
-from jamlik.cohort._wilson import wilson_interval
+from jamlik.cohort.estimates import _wilson_interval
 from jamlik.model.errors import DataError
 
 
@@ -39,7 +39,7 @@ def _spec(**suppression):
 @pytest.mark.parametrize(("x", "n", "lo", "hi"), [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
                                                   (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)])
 def test_wilson_newcombe_1998(x, n, lo, hi):
-    p, a, b = wilson_interval([x], [n])
+    p, a, b = _wilson_interval([x], [n])
     assert p[0] == pytest.approx(x / n)
     assert a[0] == pytest.approx(lo, abs=5e-5) and b[0] == pytest.approx(hi, abs=5e-5)
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jamlik.demo import SCHEMAS
-from jamlik.demo._population import LIFE_BANDS
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
 
 
 def test_tables_match_contract(demo):
@@ -143,7 +143,7 @@ def test_aggregate_counts_rest_of_sweden(demo):
     # at the band above's first age, from the band above's. So per kommun x year x sex x
     # quintile x band: deaths <= population + the band above's population.
     f = a.to_pandas()
-    f["band"] = f.age_band.map({b: i for i, b in enumerate(LIFE_BANDS)})
+    f["band"] = f.age_band.map({b: i for i, b in enumerate(LIFE_TABLE_BANDS)})
     keys = ["kommun_code", "year", "sex", "income_quintile", "band"]
     g = f.groupby(keys, as_index=False)[["population", "deaths"]].sum()
     above = g[keys].assign(band=g.band - 1, above=g.population)

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamlik.demo._population import LIFE_BANDS
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.model.catalogue import load_catalogue
 from jamlik.stats.standard_populations import standard_age_group, standard_population
 
@@ -72,13 +72,13 @@ INDICATORS = ("mortality_ischaemic_heart", "mortality_cerebrovascular", "mortali
               "heart_failure_admissions", "fall_injuries_elderly")
 CONDITION_COLUMNS = {"mi": "mi_events", "stroke": "stroke_events",
                      "heart_failure": "heart_failure_events", "fall_injury": "fall_injuries"}
-START = {b: int(b.split("-")[0].rstrip("+")) for b in LIFE_BANDS}
+START = {b: int(b.split("-")[0].rstrip("+")) for b in LIFE_TABLE_BANDS}
 
 
 def _band(age: np.ndarray) -> np.ndarray:
     age = np.asarray(age)
     idx = np.where(age == 0, 0, np.minimum(age // 5 + 1, 19))
-    return np.asarray(LIFE_BANDS, dtype=object)[idx]
+    return np.asarray(LIFE_TABLE_BANDS, dtype=object)[idx]
 
 
 def _cell_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -194,7 +194,7 @@ def compare(ind, region: pd.DataFrame, rest: pd.DataFrame,
                                                                          how="left")
     k = 1.0
     if ind.numerator.source == "deaths" and level is not None:
-        k = 1 / np.array([level[str(y)]["by_completed_age"][s][LIFE_BANDS.index(b)]
+        k = 1 / np.array([level[str(y)]["by_completed_age"][s][LIFE_TABLE_BANDS.index(b)]
                           for y, s, b in zip(m.year, m.sex, m.age_band, strict=True)])
     m = m.assign(exp=m.rate.fillna(0) * m.pt * k, var_exp=m["var"].fillna(0) * (m.pt * k) ** 2)
     observed, var_obs = _dsr(m, "obs")

@@ -133,13 +133,13 @@ def _survey(rng, py: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
 
 
 def _aggregate(rng) -> pd.DataFrame:
-    from jamlik.model.catalogue import LE_BANDS
+    from jamlik.model.age_bands import LIFE_TABLE_BANDS
 
     rows = []
     for k in REST:
         for y in YEARS:
             for s in ("male", "female"):
-                for i, b in enumerate(LE_BANDS):
+                for i, b in enumerate(LIFE_TABLE_BANDS):
                     for e in (None, *EDU) if i >= 6 else (None,):
                         if i >= 7 and e is None:
                             continue

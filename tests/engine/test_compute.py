@@ -169,7 +169,7 @@ def test_dsr_equals_stats_dsr_on_hand_counted_bands(obs, small, year):
     population is the 2016 people born before 2016, one year younger, plus the 2016 deaths of
     people born before 2016 at their age on 1 January."""
     t = small[1]
-    from jamlik.model.catalogue import LE_BANDS
+    from jamlik.model.age_bands import LIFE_TABLE_BANDS
 
     def band(age):
         age = np.asarray(age)
@@ -178,7 +178,7 @@ def test_dsr_equals_stats_dsr_on_hand_counted_bands(obs, small, year):
 
     def counts(ages) -> np.ndarray:
         c = pd.Series(band(ages)).value_counts() if len(ages) else pd.Series(dtype=float)
-        return np.array([c.get(b, 0) for b in LE_BANDS], float)
+        return np.array([c.get(b, 0) for b in LIFE_TABLE_BANDS], float)
 
     py = t["person_years"]
     d = t["deaths"][t["deaths"].year == year]
@@ -190,7 +190,7 @@ def test_dsr_equals_stats_dsr_on_hand_counted_bands(obs, small, year):
         start = np.r_[end[end >= 1] - 1, (year - 1 - born[born < year]).to_numpy()]
     x = counts(d.age.to_numpy())
     n = 0.5 * counts(start) + 0.5 * counts(end)
-    ref = stats.dsr(x, n, "esp2013", age_bands=list(LE_BANDS), confidence=(0.95, 0.998))
+    ref = stats.dsr(x, n, "esp2013", age_bands=list(LIFE_TABLE_BANDS), confidence=(0.95, 0.998))
     row = _row(obs, "mortality_all_cause", year, "lan", "05")
     assert row["value"] == pytest.approx(ref.value, rel=1e-9)
     assert row["lower_95"] == pytest.approx(ref.intervals[0.95][0], rel=1e-9)

@@ -95,7 +95,7 @@ def test_life_expectancy_ci_covers_the_truth(demo_db_computed):
     observed − true must be within 0.3 years (about 3 standard errors of a mean of 25
     correlated windows). Measured with seed 20240501: 24/25 covered, mean difference +0.09."""
     from jamlik import stats
-    from jamlik.model.catalogue import LE_BANDS
+    from jamlik.model.age_bands import LIFE_TABLE_BANDS
 
     from ._truth import le_band
 
@@ -112,8 +112,8 @@ def test_life_expectancy_ci_covers_the_truth(demo_db_computed):
                                pl.col("income_quintile") == int(q))
                   .group_by("group").agg(pl.col("e", "n").sum()))
         band = {g: (e, n) for g, e, n in window.iter_rows()}
-        true = float(stats.life_expectancy([band[b][0] for b in LE_BANDS],
-                                           [band[b][1] for b in LE_BANDS]).value[0])
+        true = float(stats.life_expectancy([band[b][0] for b in LIFE_TABLE_BANDS],
+                                           [band[b][1] for b in LIFE_TABLE_BANDS]).value[0])
         inside += lower <= true <= upper
         diff.append(value - true)
     print(f"\nlife expectancy 95 % CI coverage of the truth: {inside}/25, "

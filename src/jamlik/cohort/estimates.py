@@ -19,12 +19,12 @@ import polars as pl
 from scipy.stats import norm
 
 from jamlik.cohort._suppress import hidden_groups, primary_reason, protect
-from jamlik.cohort._wilson import wilson_interval
 from jamlik.cohort.cox import cox_hazard_ratios
 from jamlik.cohort.followup import Cohort
 from jamlik.cohort.spec import Outcome, StudySpec
 from jamlik.cohort.survival import _interval, aalen_johansen, kaplan_meier
 from jamlik.model.errors import InputError
+from jamlik.stats import proportion
 
 GROUP_VARIABLES = ("total", "income_quintile", "education", "age_group", "sex")
 _STRATA = ("age_group", "sex")
@@ -170,6 +170,17 @@ def _protect_hazard_ratios(out: pl.DataFrame, m: int) -> pl.DataFrame:
     ).drop("level_n", "level_events", "ref_n", "ref_events")
 
 
+def _wilson_interval(x, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Share ``x / n`` with Wilson limits (:func:`jamlik.stats.proportion`); NaN where n == 0."""
+    x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
+    out = np.full((3, x.size), np.nan)
+    some = n > 0
+    if some.any():
+        est = proportion(x[some], n[some], confidence=confidence)
+        out[:, some] = est.value, est.lower, est.upper
+    return out[0], out[1], out[2]
+
+
 def process_estimates(cohort: Cohort, spec: StudySpec, *, by=GROUP_VARIABLES, measures=None) -> pl.DataFrame:
     """Share with each process measure (1 among non-missing) per group, with Wilson CIs."""
     df = cohort.table
@@ -182,7 +193,7 @@ def process_estimates(cohort: Cohort, spec: StudySpec, *, by=GROUP_VARIABLES, me
             g = (df.select(pl.col(m)).with_columns(lab).group_by("group")
                  .agg(n_events=(pl.col(m) == 1).sum(), n_persons=pl.col(m).is_not_null().sum(),
                       n_missing=pl.col(m).is_null().sum()).sort("group"))
-            p, lo, hi = wilson_interval(g["n_events"].to_numpy(), g["n_persons"].to_numpy(), spec.confidence)
+            p, lo, hi = _wilson_interval(g["n_events"].to_numpy(), g["n_persons"].to_numpy(), spec.confidence)
             parts.append(g.with_columns(
                 value=pl.Series(p).fill_nan(None), lower_cl=pl.Series(lo).fill_nan(None),
                 upper_cl=pl.Series(hi).fill_nan(None),

@@ -38,9 +38,10 @@ from jamlik.demo._inputs import MAX_AGE
 from jamlik.demo._persons import Persons
 from jamlik.demo._population import life_band
 from jamlik.demo._rng import day, year_of
+from jamlik.model.age_bands import LIFE_TABLE_STARTS
 
 CELLS = (2, 20, 5)  # sex x life-table band x income quintile
-_BAND_START = np.array([0, 1, *range(5, 95, 5)])  # of the life-table bands
+_BAND_START = np.array(LIFE_TABLE_STARTS)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class RegionMiRates:
         return min(max(year - self.first_year, 0), self.person_years.shape[0] - 1)
 
     def as_truth(self) -> dict[str, Any]:
-        """JSON-serialisable: per year, sex, life band (``LIFE_BANDS``) the five quintiles."""
+        """JSON-serialisable: per year, sex, life band (``LIFE_TABLE_BANDS``) the five quintiles."""
 
         def cells(arr: np.ndarray) -> dict[str, Any]:
             return {str(self.first_year + i): {sex: [[float(f"{v:.6g}") for v in band]

@@ -21,8 +21,6 @@ def life_band(age: np.ndarray) -> np.ndarray:
     return np.where(age == 0, 0, np.minimum(age // 5 + 1, 19))
 
 
-LIFE_BANDS = ("0", "1-4", *(f"{a}-{a + 4}" for a in range(5, 90, 5)), "90+")
-
 
 def deso_band(age: np.ndarray) -> np.ndarray:
     """Index 0..16 of the DeSO five-year bands (80+ last)."""

@@ -15,10 +15,11 @@ from jamlik.demo import _params as P
 from jamlik.demo._inputs import RealInputs
 from jamlik.demo._mortality import ses_rr
 from jamlik.demo._population import abroad_probability, education_probs, life_band
+from jamlik.model.age_bands import LIFE_TABLE_STARTS
 
 NA = 5  # education index 'not_applicable' (under 25)
 _DESO_BAND_OF_LIFE = np.array([0, 0, *range(1, 17), 16, 16])
-_LIFE_BAND_START = np.array([0, 1, *range(5, 95, 5)])
+_LIFE_BAND_START = np.array(LIFE_TABLE_STARTS)
 
 
 def joint_education_income(inputs: RealInputs, cuts: np.ndarray) -> tuple[np.ndarray, ...]:

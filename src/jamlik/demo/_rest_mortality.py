@@ -251,7 +251,7 @@ def life_band_sum(by_age: np.ndarray) -> np.ndarray:
 def rest_of_sweden_levels(levels: dict[int, tuple[int, np.ndarray, np.ndarray]]
                           ) -> dict[str, Any]:
     """``level_factor`` of ``aggregate_counts`` for the truth: year -> reference year, the
-    factor by sex x life-table band of attained age (the order of ``LIFE_BANDS``), which
+    factor by sex x life-table band of attained age (the order of ``LIFE_TABLE_BANDS``), which
     multiplies the model's rates, and ``by_completed_age``: the level of the counted deaths,
     by sex x band of completed age at death: the rest of Sweden's expected deaths in the band
     over those its cells would have at the region's rates of the year (L = 1). A band's deaths

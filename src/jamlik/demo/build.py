@@ -25,10 +25,11 @@ from jamlik.demo._measures import ANSWERS, MEASURE_NAMES, draw_measures
 from jamlik.demo._mi_rates import region_mi_rates
 from jamlik.demo._mortality import draw_causes
 from jamlik.demo._persons import CALIBRATION_KOMMUN, simulate_persons
-from jamlik.demo._population import LIFE_BANDS, male_share, national_cut_points
+from jamlik.demo._population import male_share, national_cut_points
 from jamlik.demo._rng import completed_age, day, hex_ids, stream, year_of
 from jamlik.demo._survey import draw_survey, national_survey
 from jamlik.demo.schemas import SCHEMAS
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.model.errors import InputError
 
 __all__ = ["DEFAULT_SEED", "FIRST_YEAR", "LAST_YEAR", "DemoData", "build_demo"]
@@ -245,7 +246,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, years: range = range(FIRST_YEAR, LAS
     edu_labels = (*EDUCATION, "not_applicable")
     tables["aggregate_counts"] = _table("aggregate_counts", {
         "kommun_code": _text(agg["kommun"], kommun_codes), "year": agg["year"],
-        "sex": _text(agg["sex"], SEXES), "age_band": _text(agg["age_band"], LIFE_BANDS),
+        "sex": _text(agg["sex"], SEXES), "age_band": _text(agg["age_band"], LIFE_TABLE_BANDS),
         "education": _text(agg["education"], edu_labels),
         "income_quintile": agg["income_quintile"],
         **{c: agg[c] for c in SCHEMAS["aggregate_counts"].names[6:]}})
@@ -274,7 +275,7 @@ def _truth(seed, years, inputs, cuts, mort, calib, factor, units, nat,
             "year_factor": {str(y): f for y, f in mort.year_factor.items()},
             "rr_normaliser_by_life_band": {s: [float(v) for v in mort.normaliser[i]]
                                            for i, s in enumerate(SEXES)},
-            "life_bands": LIFE_BANDS,
+            "life_bands": LIFE_TABLE_BANDS,
             "rate_formula": "baseline[sex, a] * year_factor[year] * normaliser[sex, band(a)] * "
                             "(rr_income[q] * rr_education[e]) ** x(a), a = attained age, "
                             "rr_education = 1 under 25, x(a) = 1 - (1 - attenuation_floor) * "

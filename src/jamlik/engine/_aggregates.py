@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from jamlik.model.catalogue import LE_BANDS
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
 
 DIMENSIONS = ("education", "income_quintile", "birth_region")
 #: Breakdowns aggregates can give (each from its own dimension column).
@@ -58,7 +58,7 @@ def aggregate_cells(backend, variables: Iterable[str]) -> pl.DataFrame:
     wanted = sorted(set(variables) | {"population", "deaths"})
     t = backend.table("aggregates")
     t = t.filter(t.variable.isin(wanted))
-    t = t.mutate(_band=t.age_band.cases(*[(b, i) for i, b in enumerate(LE_BANDS)]).cast("int8"))
+    t = t.mutate(_band=t.age_band.cases(*[(b, i) for i, b in enumerate(LIFE_TABLE_BANDS)]).cast("int8"))
     long = pl.from_arrow(t.group_by(
         area_code=t.area_code, year=t.year.cast("int16"), sex=t.sex, _band=t._band,
         education=t.education, income_quintile=t.income_quintile.cast("string"),

@@ -13,6 +13,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from jamlik.model.age_bands import LIFE_TABLE_BANDS, LIFE_TABLE_STARTS
 from jamlik.model.catalogue import Count, Indicator
 from jamlik.model.errors import DataError
 
@@ -262,13 +263,11 @@ def _condition(t: ir.Table, column: str, spec: Any, file: str) -> ir.BooleanValu
 
 def _band_condition(band: ir.IntegerValue, spec: Any, file: str) -> ir.BooleanValue:
     """An age range as a condition on the life-table band index (the range must align)."""
-    from jamlik.engine._rollup import LE_BANDS
-
     low, high = (spec if isinstance(spec, list | tuple) else (spec, spec))
-    starts = [0, 1, *range(5, 95, 5)]
+    starts = LIFE_TABLE_STARTS
     if (low is not None and low not in starts) or (high is not None and high + 1 not in starts):
         raise DataError("an age filter must follow the life-table bands "
-                        f"({', '.join(LE_BANDS)})", file=file, column="where.age", value=spec)
+                        f"({', '.join(LIFE_TABLE_BANDS)})", file=file, column="where.age", value=spec)
     cond = ibis.literal(True)
     if low is not None:
         cond = cond & (band >= starts.index(low))

@@ -7,7 +7,8 @@ import polars as pl
 
 from jamlik import stats
 from jamlik.engine._rollup import PERSON_TIME_NOTE
-from jamlik.model.catalogue import LE_BANDS, Indicator
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
+from jamlik.model.catalogue import Indicator
 
 LEVELS = (0.95, 0.998)
 SERIES = ["year", "area_level", "area_code", "breakdown", "group_value"]
@@ -116,7 +117,7 @@ def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
                   if int(g.rstrip("+").split("-")[0]) >= lo and (
                       high is None or (not g.endswith("+") and int(g.split("-")[1]) <= high))]
         std = {g: weights[g] for g in groups}
-        bands = [i for i, b in enumerate(LE_BANDS)
+        bands = [i for i, b in enumerate(LIFE_TABLE_BANDS)
                  if stats.standard_age_group(b) in std]
         full = _complete_bands(part, bands)
         # stats.dsr_table needs a population in every band of the standard; groups without are
@@ -124,7 +125,7 @@ def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
         bad = full.group_by(SERIES).agg((pl.col("denominator") <= 0).any().alias("_bad"))
         full = full.join(bad, on=SERIES)
         ok = full.filter(~pl.col("_bad")).with_columns(
-            age_band=pl.col("_band").replace_strict(dict(enumerate(LE_BANDS)),
+            age_band=pl.col("_band").replace_strict(dict(enumerate(LIFE_TABLE_BANDS)),
                                                     return_dtype=pl.Utf8))
         res = stats.dsr_table(ok, events="numerator", population="denominator",
                               age_band="age_band", by=SERIES, standard=std, confidence=LEVELS,
@@ -161,14 +162,14 @@ def life_expectancy(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
              .group_by(area).agg(pl.len().alias("_n")).filter(pl.col("_n") == k)
              .select(area))
     rolled = rolled.join(whole, on=area, how="semi")
-    full = _complete_bands(rolled.drop("_years"), list(range(len(LE_BANDS))))
+    full = _complete_bands(rolled.drop("_years"), list(range(len(LIFE_TABLE_BANDS))))
     bad = full.group_by(SERIES).agg(
         ((pl.col("denominator") <= 0) | (pl.col("numerator") > pl.col("denominator")))
         .any().alias("_bad"),
         pl.col("numerator", "denominator").sum().name.prefix("_tot_"))
     full = full.join(bad, on=SERIES)
     ok = full.filter(~pl.col("_bad")).with_columns(
-        age_band=pl.col("_band").replace_strict(dict(enumerate(LE_BANDS)),
+        age_band=pl.col("_band").replace_strict(dict(enumerate(LIFE_TABLE_BANDS)),
                                                 return_dtype=pl.Utf8))
     res = stats.life_expectancy_table(ok, deaths="numerator", population="denominator",
                                       age_band="age_band", by=SERIES, confidence=LEVELS,

@@ -23,7 +23,8 @@ import polars as pl
 
 from jamlik.engine._aggregates import aggregate_cells, aggregate_rollup, national_from_lans
 from jamlik.engine._frames import COMMON, Frames, _age_range, _condition
-from jamlik.model.catalogue import BREAKDOWNS, LE_BANDS, Count, Indicator
+from jamlik.model.age_bands import LIFE_TABLE_BANDS, LIFE_TABLE_ENDS, LIFE_TABLE_STARTS
+from jamlik.model.catalogue import BREAKDOWNS, Count, Indicator
 
 AGE_GROUPS = ("0-15", "16-29", "30-44", "45-64", "65-79", "80+")
 #: Breakdowns per level: small areas only total and sex.
@@ -54,10 +55,6 @@ KEYS = ("year", "area_level", "area_code", "breakdown", "group_value", "_band")
 PERSON_TIME_NOTE = ("denominator: mean population (half the population on 31 Dec of the year "
                     "before + half on 31 Dec of the year; aggregated data: 31 Dec population "
                     "+ ½ deaths)")
-
-_BAND_START = {b: (0 if b == "0" else int(b.split("-")[0].rstrip("+"))) for b in LE_BANDS}
-_BAND_END = {b: (0 if b == "0" else (None if b.endswith("+") else int(b.split("-")[1])))
-             for b in LE_BANDS}
 
 
 def region_denominator(ind: Indicator) -> Count | None:
@@ -110,7 +107,7 @@ def band_range(ind: Indicator) -> tuple[int, int] | None:
     bands = _band_filter(ind)
     if not bands:
         return None
-    return LE_BANDS.index(bands[0]), LE_BANDS.index(bands[-1])
+    return LIFE_TABLE_BANDS.index(bands[0]), LIFE_TABLE_BANDS.index(bands[-1])
 
 
 def count_key(count: Count, ind: Indicator) -> tuple:
@@ -429,13 +426,12 @@ def region_rollup(cells: Cells, base: ir.Table, needed: dict[str, set[str]],
 def _band_filter(ind: Indicator) -> list[str] | None:
     """Life-table bands inside the indicator's ages, or None when the ages split a band."""
     low, high = ind.ages
-    if low is not None and low not in _BAND_START.values():
+    if low is not None and low not in LIFE_TABLE_STARTS:
         return None
-    if high is not None and (high + 1) not in _BAND_START.values():
+    if high is not None and (high + 1) not in LIFE_TABLE_STARTS:
         return None
     keep = []
-    for b in LE_BANDS:
-        start, end = _BAND_START[b], _BAND_END[b]
+    for b, start, end in zip(LIFE_TABLE_BANDS, LIFE_TABLE_STARTS, LIFE_TABLE_ENDS, strict=True):
         if low is not None and start < low:
             continue
         if high is not None and (end is None or end > high):

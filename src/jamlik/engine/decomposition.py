@@ -31,7 +31,8 @@ import polars as pl
 
 from jamlik.engine._frames import Frames
 from jamlik.engine._rollup import band_index
-from jamlik.equity import AGE_BANDS, arriaga
+from jamlik.equity import arriaga
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.model.errors import InputError
 
 __all__ = ["CAUSES", "DecompositionReport", "compute_le_decomposition", "decomposition_rows"]
@@ -68,11 +69,11 @@ def decomposition_rows(comparison: str, dimension: str, area_level: str, area_co
     d1, d2 = np.asarray(deaths_1, float), np.asarray(deaths_2, float)
     res = arriaga(d1.sum(1), pop_1, d2.sum(1), pop_2, cause_deaths1=d1, cause_deaths2=d2,
                   causes=CAUSES)
-    nb, nc = len(AGE_BANDS), len(CAUSES)
+    nb, nc = len(LIFE_TABLE_BANDS), len(CAUSES)
     band = np.repeat(np.arange(nb), nc)
     blank = np.full(nb * nc, np.nan)
     frame = pl.DataFrame({
-        "age_band": [AGE_BANDS[b] for b in band] + list(AGE_BANDS),
+        "age_band": [LIFE_TABLE_BANDS[b] for b in band] + list(LIFE_TABLE_BANDS),
         "band_order": np.r_[band, np.arange(nb)].astype(np.int16),
         "cause": list(CAUSES) * nb + ["all"] * nb,
         "contribution": np.r_[res.by_cause.ravel(), res.total],
@@ -103,7 +104,7 @@ def _cells(wh, first: int, last: int) -> tuple[pl.DataFrame, pl.DataFrame]:
             socio_type=t.socio_type.cast("string"),
             **{name: expr(t) for name, expr in extra}).agg(n=n(t)).to_pyarrow())
         return out.with_columns(age_band=pl.col("_band").replace_strict(
-            dict(enumerate(AGE_BANDS)), return_dtype=pl.Utf8)).drop("_band")
+            dict(enumerate(LIFE_TABLE_BANDS)), return_dtype=pl.Utf8)).drop("_band")
 
     pop = count("mean_population", lambda t: t._w.sum().cast("float64"))
     deaths = count("deaths", lambda t: t.count().cast("float64"),
@@ -126,13 +127,13 @@ def _rest_of_sweden(wh, first: int, last: int, region: str
         "SELECT code FROM areas WHERE level = 'kommun' AND left(code, 2) <> ?", [region]
     ).fetchall()}
     if not others:
-        return np.zeros((len(AGE_BANDS), len(CAUSES))), np.zeros(len(AGE_BANDS))
+        return np.zeros((len(LIFE_TABLE_BANDS), len(CAUSES))), np.zeros(len(LIFE_TABLE_BANDS))
     have = cells.group_by("year").agg(pl.col("area_code").n_unique())
     if have.height != last - first + 1 or (have["area_code"] != len(others)).any() or \
             not all(n in cells.columns for n in names):
         return None
     by_band = cells.group_by("_band").agg(pl.col(PERSON_TIME, *names).sum())
-    pop, deaths = np.zeros(len(AGE_BANDS)), np.zeros((len(AGE_BANDS), len(CAUSES)))
+    pop, deaths = np.zeros(len(LIFE_TABLE_BANDS)), np.zeros((len(LIFE_TABLE_BANDS), len(CAUSES)))
     for row in by_band.iter_rows(named=True):
         i = int(row["_band"])
         pop[i] = row[PERSON_TIME]
@@ -147,11 +148,11 @@ def _arrays(pop: pl.DataFrame, deaths: pl.DataFrame, where: pl.Expr | None
     d = deaths if where is None else deaths.filter(where)
     p = p.group_by("age_band").agg(pl.col("n").sum())
     d = d.group_by("age_band", "cause").agg(pl.col("n").sum())
-    band = {b: i for i, b in enumerate(AGE_BANDS)}
+    band = {b: i for i, b in enumerate(LIFE_TABLE_BANDS)}
     cause = {c: j for j, c in enumerate(CAUSES)}
-    P = np.zeros(len(AGE_BANDS))
+    P = np.zeros(len(LIFE_TABLE_BANDS))
     P[[band[b] for b in p["age_band"]]] = p["n"].to_numpy()
-    D = np.zeros((len(AGE_BANDS), len(CAUSES)))
+    D = np.zeros((len(LIFE_TABLE_BANDS), len(CAUSES)))
     np.add.at(D, ([band[b] for b in d["age_band"]],
                   [cause.get(c, cause["other"]) for c in d["cause"]]), d["n"].to_numpy())
     return D, P
@@ -195,7 +196,7 @@ def compute_le_decomposition(warehouse, *, years: int = 5, last_year: int | None
         note = f"{int(lost)} deaths without the previous year's register row left out"
         if dim == "education":
             Dall, Pall = _arrays(pop, deaths, None)
-            mask = np.array([_lower(b) < EDUCATION_FROM_AGE for b in AGE_BANDS])
+            mask = np.array([_lower(b) < EDUCATION_FROM_AGE for b in LIFE_TABLE_BANDS])
             D1[mask], P1[mask], D2[mask], P2[mask] = Dall[mask], Pall[mask], Dall[mask], \
                 Pall[mask]
             note += "; education from age 25: both groups have the region's rates below 25"

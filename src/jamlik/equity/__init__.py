@@ -8,7 +8,7 @@ computed. Pure numeric: no I/O.
 """
 
 from jamlik.equity._registry import MEASURES, MeasureSpec
-from jamlik.equity.arriaga import AGE_BANDS, ArriagaResult, arriaga, arriaga_from_life_tables
+from jamlik.equity.arriaga import ArriagaResult, arriaga, arriaga_from_life_tables
 from jamlik.equity.gap_trend import GapTrend, gap_trend
 from jamlik.equity.ordered import aci, rci, rii, sii
 from jamlik.equity.result import CI_METHODS, InequalityResult
@@ -31,7 +31,6 @@ from jamlik.equity.unordered import (
 )
 
 __all__ = [
-    "AGE_BANDS",
     "CI_METHODS",
     "MEASURES",
     "ArriagaResult",

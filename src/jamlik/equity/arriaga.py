@@ -21,10 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jamlik.equity._life_table import AGE_BANDS, chiang_ii, rates
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.model.errors import InputError
+from jamlik.stats import life_table
 
-__all__ = ["AGE_BANDS", "ArriagaResult", "arriaga", "arriaga_from_life_tables"]
+__all__ = ["ArriagaResult", "arriaga", "arriaga_from_life_tables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +109,28 @@ def arriaga_from_life_tables(lx1, Lx1, lx2, Lx2, *, bands=None) -> ArriagaResult
     return ArriagaResult(labels, float(L1.sum()), float(L2.sum()), direct, indirect, interaction)
 
 
+def _rates(deaths: object, pop: object, *, which: str) -> np.ndarray:
+    """Validated age-specific death rates D / P for the 20 life-table bands."""
+    d = np.asarray(deaths, dtype=float)
+    p = np.asarray(pop, dtype=float)
+    nb = len(LIFE_TABLE_BANDS)
+    for name, arr in ((f"deaths{which}", d), (f"pop{which}", p)):
+        if arr.shape != (nb,):
+            raise InputError(name, arr.shape, f"{nb} values, one per band {LIFE_TABLE_BANDS}")
+        if not np.isfinite(arr).all() or (arr < 0).any():
+            raise InputError(name, arr, "finite non-negative numbers")
+    if (p <= 0).any():
+        i = int(np.flatnonzero(p <= 0)[0])
+        raise InputError(f"pop{which}", p[i], f"a positive population in band {LIFE_TABLE_BANDS[i]}")
+    if d[-1] <= 0:
+        raise InputError(f"deaths{which}", d[-1], "at least one death in the open band 90+")
+    return d / p
+
+
 def _cause_rates(argument: str, cause_deaths, deaths, pop) -> np.ndarray:
     c = np.asarray(cause_deaths, dtype=float)
-    if c.ndim != 2 or c.shape[0] != len(AGE_BANDS):
-        raise InputError(argument, c.shape, f"a ({len(AGE_BANDS)} bands × causes) array")
+    if c.ndim != 2 or c.shape[0] != len(LIFE_TABLE_BANDS):
+        raise InputError(argument, c.shape, f"a ({len(LIFE_TABLE_BANDS)} bands × causes) array")
     if not np.isfinite(c).all() or (c < 0).any():
         raise InputError(argument, c, "finite non-negative death counts")
     total = np.asarray(deaths, dtype=float)
@@ -121,7 +140,7 @@ def _cause_rates(argument: str, cause_deaths, deaths, pop) -> np.ndarray:
             argument,
             c.sum(axis=1)[i],
             f"cause-specific deaths that add up to all-cause deaths ({total[i]:g}) in band "
-            f"{AGE_BANDS[i]}",
+            f"{LIFE_TABLE_BANDS[i]}",
             hint="Add an 'other causes' column for the remainder",
         )
     return c / np.asarray(pop, dtype=float)[:, None]
@@ -140,14 +159,15 @@ def arriaga(
     """Decompose the life-expectancy gap e₀(2) − e₀(1) by age band (and cause).
 
     ``deaths`` and ``pop`` are counts (deaths and mid-year population or person-years) for
-    the 20 bands :data:`AGE_BANDS` (0, 1–4, 5–9, …, 85–89, 90+); an abridged Chiang II life
-    table is built for each population. ``cause_deaths`` are (20 × causes) arrays whose rows
-    add up to ``deaths``; ``causes`` names the columns.
+    the 20 bands :data:`~jamlik.model.age_bands.LIFE_TABLE_BANDS` (0, 1–4, 5–9, …, 85–89,
+    90+); the abridged Chiang II life table of each population is
+    :func:`jamlik.stats.life_table`. ``cause_deaths`` are (20 × causes) arrays whose rows add
+    up to ``deaths``; ``causes`` names the columns.
     """
-    m1 = rates(deaths1, pop1, which="1")
-    m2 = rates(deaths2, pop2, which="2")
-    t1, t2 = chiang_ii(m1), chiang_ii(m2)
-    result = arriaga_from_life_tables(t1.lx, t1.Lx, t2.lx, t2.Lx, bands=AGE_BANDS)
+    m1 = _rates(deaths1, pop1, which="1")
+    m2 = _rates(deaths2, pop2, which="2")
+    t1, t2 = life_table(m1), life_table(m2)
+    result = arriaga_from_life_tables(t1.lx, t1.Lx, t2.lx, t2.Lx, bands=LIFE_TABLE_BANDS)
     if cause_deaths1 is None and cause_deaths2 is None:
         return result
     if cause_deaths1 is None or cause_deaths2 is None:

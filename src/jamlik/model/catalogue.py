@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.model.areas import AreaLevel
 from jamlik.model.errors import DataError
 from jamlik.model.yaml_input import load_yaml
@@ -43,7 +44,6 @@ BREAKDOWNS = ("total", "sex", "age_group", "education", "income_quintile", "birt
               "socio_type")
 ORDERED_BREAKDOWNS = ("education", "income_quintile", "socio_type")
 STANDARDS = ("esp2013", "sweden_2000", "sweden_2022", "sweden_2024")
-LE_BANDS = ("0", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+")
 
 
 @dataclass(frozen=True)
@@ -317,8 +317,8 @@ def parse_indicator(data: Any, file: str) -> Indicator:
         raise DataError(f"a DSR needs 'standard:' one of {list(STANDARDS)}", file=file,
                         column="standard", value=standard)
     band = data.get("life_expectancy_band")
-    if method == "life_expectancy" and band not in LE_BANDS:
-        raise DataError(f"needs 'life_expectancy_band:' one of {list(LE_BANDS)}", file=file,
+    if method == "life_expectancy" and band not in LIFE_TABLE_BANDS:
+        raise DataError(f"needs 'life_expectancy_band:' one of {list(LIFE_TABLE_BANDS)}", file=file,
                         column="life_expectancy_band", value=band)
     return Indicator(
         id=ident, title=text("title"), definition=text("definition"), topic=need("topic"),

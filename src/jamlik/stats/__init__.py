@@ -4,15 +4,13 @@ Every estimator returns an :class:`Estimate` (a frozen dataclass that is also a 
 mapping) that records how it was made: method, statistic, confidence, multiplier, standard.
 """
 
+from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.stats._result import Estimate
 from jamlik.stats.comparison import POLARITIES, Comparison, compare, compare_estimate
 from jamlik.stats.crude import mean, mean_summary, proportion, rate
 from jamlik.stats.funnel import FunnelLimits, funnel_limits
-from jamlik.stats.life_expectancy import (
-    LIFE_TABLE_BANDS,
-    life_expectancy,
-    life_expectancy_table,
-)
+from jamlik.stats.life_expectancy import life_expectancy, life_expectancy_table
+from jamlik.stats.life_table import LifeTable, life_table
 from jamlik.stats.quantiles import assign_quantiles
 from jamlik.stats.smoothing import empirical_bayes
 from jamlik.stats.standard_populations import (
@@ -34,6 +32,7 @@ __all__ = [
     "Comparison",
     "Estimate",
     "FunnelLimits",
+    "LifeTable",
     "TrendResult",
     "assign_quantiles",
     "chi_squared_trend",
@@ -47,6 +46,7 @@ __all__ = [
     "isr",
     "life_expectancy",
     "life_expectancy_table",
+    "life_table",
     "mean",
     "mean_summary",
     "proportion",

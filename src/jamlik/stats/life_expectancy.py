@@ -1,6 +1,7 @@
-"""Abridged life tables (Chiang II) with Silcocks' variance for the open final band.
+"""Life expectancy from abridged life tables (Chiang II) with Silcocks' variance for the open band.
 
-Bands are ``"0", "1-4", "5-9", …, "85-89", "90+"`` (20 bands). The method follows PHE's life
+Bands are :data:`~jamlik.model.age_bands.LIFE_TABLE_BANDS` (``"0", "1-4", "5-9", …, "85-89",
+"90+"``); the table itself is :func:`jamlik.stats.life_table.life_table`. The method follows PHE's life
 expectancy calculator and PHEindicatormethods ``phe_life_expectancy``: Chiang CL, *Introduction
 to Stochastic Processes in Biostatistics*, 1968; Silcocks PBS, Jenner DA, Reza R. J Epidemiol
 Community Health 2001;55:38-43; Eayres DP, Williams ES. JECH 2004;58:243-9.
@@ -14,18 +15,19 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from jamlik.model.age_bands import LIFE_TABLE_BANDS, LIFE_TABLE_STARTS
 from jamlik.model.errors import DataError, InputError, SchemaError
 from jamlik.stats._intervals import z_value
 from jamlik.stats._result import Estimate, _level_label, make_estimate
 from jamlik.stats._tables import as_polars, group_list, output, require_columns
 from jamlik.stats._validate import as_array, check_nonnegative, check_positive, confidence_levels
+from jamlik.stats.life_table import SEPARATION, WIDTHS, _chiang_ii
 from jamlik.stats.standard_populations import _parse_band
 
-__all__ = ["LIFE_TABLE_BANDS", "life_expectancy", "life_expectancy_table"]
+__all__ = ["life_expectancy", "life_expectancy_table"]
 
-START_AGES = np.array([0, 1, *range(5, 95, 5)], dtype=float)
-LIFE_TABLE_BANDS: tuple[str, ...] = ("0", "1-4", *(f"{a}-{a + 4}" for a in range(5, 90, 5)), "90+")
-_NB = 20
+START_AGES = np.array(LIFE_TABLE_STARTS, dtype=float)
+_NB = len(LIFE_TABLE_BANDS)
 MIN_TOTAL_POPULATION = 5000
 METHOD = "chiang_ii_silcocks"
 
@@ -33,30 +35,10 @@ METHOD = "chiang_ii_silcocks"
 def _chiang(deaths: np.ndarray, pop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pure inner function. ``deaths``/``pop`` have shape (groups, 20); returns (e, se)."""
     d = deaths.astype(float)
-    p = pop.astype(float)
-    m = d / p
-    width = np.diff(START_AGES)  # 19 closed bands
-    a = np.full(_NB - 1, 0.5)
-    a[0] = 0.1
-    mc, dc, pc = m[:, :-1], d[:, :-1], p[:, :-1]
-    q = np.where(
-        dc <= pc / width / a,
-        mc * width / (1 + mc * width * (1 - a)),
-        1.0,
-    )
-    q = np.concatenate([q, np.ones((d.shape[0], 1))], axis=1)
-    surv = 1 - q
-    lx = np.empty_like(q)
-    lx[:, 0] = 1e5
-    lx[:, 1:] = 1e5 * np.cumprod(surv[:, :-1], axis=1)
-    l_next = np.concatenate([lx[:, 1:], np.zeros((d.shape[0], 1))], axis=1)
-    dd = lx - l_next
+    table = _chiang_ii(d / pop.astype(float))
+    m, q, lx, dd, e = table.mx, table.qx, table.lx, table.dx, table.ex
+    width, a = WIDTHS, SEPARATION
     with np.errstate(divide="ignore", invalid="ignore"):
-        big_l = np.empty_like(lx)
-        big_l[:, :-1] = width * (lx[:, 1:] + a * dd[:, :-1])
-        big_l[:, -1] = lx[:, -1] / m[:, -1]
-        t = np.cumsum(big_l[:, ::-1], axis=1)[:, ::-1]
-        e = np.where(lx == 0, 0.0, t / lx)
         sp = np.where(dd == 0, 0.0, q**2 * (1 - q) / d)
         sp[:, -1] = 4 / (d[:, -1] * m[:, -1] ** 2)
         w = np.empty_like(lx)

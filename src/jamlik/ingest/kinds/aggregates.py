@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from jamlik.ingest import _sql
 from jamlik.ingest._common import Context, Output, Write, quoted_list
-from jamlik.model.catalogue import LE_BANDS
+from jamlik.model.age_bands import LIFE_TABLE_BANDS, LIFE_TABLE_ENDS
 from jamlik.model.errors import DataError
 
 COLUMNS = ("area_code", "year", "sex", "age_band", "education", "income_quintile",
@@ -15,10 +15,11 @@ POPULATION_TYPES = ("dec31", "jan1", "mean", "dec31_survivors")
 
 
 def _band_of_age(age: str) -> str:
-    cases = " ".join(f"WHEN {age} < {start + 5} THEN '{start}-{start + 4}'"
-                     for start in range(5, 90, 5))
-    return (f"CASE WHEN {age} IS NULL THEN NULL WHEN {age} = 0 THEN '0' "
-            f"WHEN {age} < 5 THEN '1-4' {cases} ELSE '90+' END")
+    """SQL: the life-table band of a non-negative whole age."""
+    cases = " ".join(f"WHEN {age} <= {end} THEN '{band}'"
+                     for band, end in zip(LIFE_TABLE_BANDS, LIFE_TABLE_ENDS, strict=True)
+                     if end is not None)
+    return f"CASE WHEN {age} IS NULL THEN NULL {cases} ELSE '{LIFE_TABLE_BANDS[-1]}' END"
 
 
 def prepare(ctx: Context) -> Output:
@@ -31,7 +32,7 @@ def prepare(ctx: Context) -> Output:
                         file=ctx.mapping.source, column="population_type")
     age_num = ("TRY_CAST(regexp_extract(trim(age), '^(\\d{1,3})\\+?$', 1) AS INTEGER)"
                if has("age") else "NULL")
-    band = (f"CASE WHEN trim(age_band) IN {quoted_list(LE_BANDS)} THEN trim(age_band) END"
+    band = (f"CASE WHEN trim(age_band) IN {quoted_list(LIFE_TABLE_BANDS)} THEN trim(age_band) END"
             if has("age_band") else "NULL")
     ptype = ("lower(trim(population_type))" if has("population_type")
              else f"'{opt.population_type}'" if opt.population_type else "NULL")
@@ -60,7 +61,7 @@ def prepare(ctx: Context) -> Output:
         ctx.check_range("age", "age__n", 0, 120, "age outside 0–120")
     if has("age_band"):
         ctx.reject(f"{_sql.present('age_band')} AND {band} IS NULL", "age_band",
-                   f"not a life-table band ({', '.join(LE_BANDS)})")
+                   f"not a life-table band ({', '.join(LIFE_TABLE_BANDS)})")
     ctx.reject("band__v IS NULL", "age" if has("age") else "age_band",
                "the age (single year or life-table band) is missing",
                "age" if has("age") else "age_band")
