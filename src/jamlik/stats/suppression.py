@@ -264,10 +264,13 @@ def protect_linked(
     n_rel = len(parent)
     if n_rel == 0:
         return hidden
-    dims = counts.shape[1]
-    child_sum = np.stack([np.bincount(member_rel, weights=counts[member_cell, k],
-                                      minlength=n_rel) for k in range(dims)], axis=1)
-    residual = counts[parent] - child_sum
+
+    def per_relation(weight: np.ndarray) -> np.ndarray:
+        """Σ over each relation's children of ``weight`` × their counts (n_rel × d)."""
+        return np.stack([np.bincount(member_rel, weights=weight * counts[member_cell, k],
+                                     minlength=n_rel) for k in range(counts.shape[1])], axis=1)
+
+    residual = counts[parent] - per_relation(np.ones(len(member_cell)))
     residual[np.abs(residual) < 1e-6] = 0.0
     res_pos = np.clip(residual, 0, None)
     # A residual at or above every threshold (e.g. the rest of Sweden under the nation) hides
@@ -283,8 +286,7 @@ def protect_linked(
     for _ in range(len(primary) + 1):
         h = hidden[member_cell]
         n_sup = np.bincount(member_rel, weights=h, minlength=n_rel)
-        sums = np.stack([np.bincount(member_rel, weights=h * counts[member_cell, k],
-                                     minlength=n_rel) for k in range(dims)], axis=1) + res_pos
+        sums = per_relation(h) + res_pos
         small = ((sums > eps) & (sums < thresholds - eps)).any(axis=1)
         top = hidden[parent]
         broken = np.where(top, (n_sup == 0) & ~big_residual, (n_sup == 1) | small)
@@ -294,15 +296,13 @@ def protect_linked(
         cand = broken[member_rel] & ~h
         rel_c, cell_c = member_rel[cand], member_cell[cand]
         newly = np.zeros_like(hidden)
+        served = np.zeros(n_rel, dtype=bool)
         if len(cell_c):
             pick = np.lexsort((rank[cell_c], rel_c))
             rel_s, cell_s = rel_c[pick], cell_c[pick]
             first_of = np.r_[True, rel_s[1:] != rel_s[:-1]]
             newly[cell_s[first_of]] = True
-            served = np.zeros(n_rel, dtype=bool)
             served[rel_s[first_of]] = True
-        else:
-            served = np.zeros(n_rel, dtype=bool)
         # No published child left: hide the total itself.
         newly[parent[broken & ~served & ~top]] = True
         if not newly[~hidden].any():
