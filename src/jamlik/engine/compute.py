@@ -27,13 +27,9 @@ from jamlik.engine._rollup import Cells, levels_of, national_variables, rolled_u
 from jamlik.engine._survey import DOMAIN, domain_estimates, survey_domains
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
 from jamlik.model.errors import DataError, InputError
+from jamlik.store.schema import OBSERVATION_COLUMNS
 
-COLUMNS = ["indicator_id", "year", "period", "area_level", "area_code", "breakdown",
-           "group_value", "numerator", "denominator", "value", "lower_95", "upper_95",
-           "lower_998", "upper_998", "method", "standard", "multiplier", "parent_code",
-           "parent_value", "vs_parent_95", "vs_parent_998", "nation_value", "vs_nation_95",
-           "vs_nation_998", "judgement_nation", "trend", "trend_reason", "suppressed",
-           "suppression_reason", "smoothed_value", "note", "computed_at", "synthetic"]
+COLUMNS = list(OBSERVATION_COLUMNS)
 NO_NATION = "not compared: no national data"
 Progress = Callable[[str, float], None]
 
@@ -258,13 +254,8 @@ def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool =
     rows = 0 if out is None else out.height
     with wh.load_session(f"jamlik compute {run_id}") as load:
         if todo or gone:
-            wh.con.execute("DELETE FROM observations WHERE indicator_id IN ("
-                           + ", ".join("?" * len(todo + gone)) + ")", todo + gone)
-        if out is not None and rows:
-            load.put("observations", out.to_arrow())
-            load_id = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = "
-                                     "'observations'").fetchone()[0]
-            wh.con.execute("UPDATE observations SET load_id = ? WHERE load_id IS NULL", [load_id])
+            load.replace_rows("observations", out, where="indicator_id IN (SELECT unnest(?))",
+                              params=[todo + gone])
         merged = {**{i: v for i, v in previous.items() if i not in gone},
                   **{i: prints[i] for i in todo}}
         wh.con.execute("INSERT INTO compute_runs VALUES (?, ?, ?, ?, ?, ?)",

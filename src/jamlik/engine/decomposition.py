@@ -219,13 +219,7 @@ def compute_le_decomposition(warehouse, *, years: int = 5, last_year: int | None
     out = (pl.concat(frames).with_columns(computed_at=pl.lit(computed_at)).select(COLUMNS)
            if frames else None)
     with wh.load_session("jamlik equity le_decomposition") as load:
-        wh.con.execute("DELETE FROM le_decomposition")
-        if out is not None:
-            load.put("le_decomposition", out.to_arrow())
-            load_id = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = "
-                                     "'le_decomposition'").fetchone()[0]
-            wh.con.execute("UPDATE le_decomposition SET load_id = ? WHERE load_id IS NULL",
-                           [load_id])
+        load.replace_rows("le_decomposition", out)
     return DecompositionReport(tuple(done), tuple(skipped), 0 if out is None else out.height,
                                f"{first}–{last}", time.perf_counter() - started)
 

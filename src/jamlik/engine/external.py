@@ -143,8 +143,6 @@ def publish_external(wh, *, indicators: Iterable[str] | None = None,
     frames = [external_rows(_values(wh, cat[i]), cat[i], parents, began) for i in ids]
     out = pl.concat(frames, how="vertical_relaxed") if frames else None
     with wh.load_session(f"jamlik external {','.join(ids)}") as load:
-        wh.con.execute("DELETE FROM observations WHERE indicator_id IN ("
-                       + ", ".join("?" * len(ids)) + ")", ids)
-        if out is not None and out.height:
-            load.put("observations", out.to_arrow())
+        load.replace_rows("observations", out, where="indicator_id IN (SELECT unnest(?))",
+                          params=[ids])
     return ExternalReport(tuple(ids), 0 if out is None else out.height)

@@ -579,11 +579,4 @@ def _indicator_ids(wh, cat: Catalogue, indicators: Iterable[str] | None) -> list
 def _write(wh, table: str, frame: pl.DataFrame, ids: list[str], source: str) -> None:
     """Replace the rows of ``ids`` in ``table`` in one transaction and stamp the load id."""
     with wh.load_session(source) as load:
-        if ids:
-            wh.con.execute(f'DELETE FROM "{table}" WHERE indicator_id IN (SELECT unnest(?))',
-                           [ids])
-        if frame.height:
-            load.put(table, frame.to_arrow())
-            load_id = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = ?",
-                                     [table]).fetchone()[0]
-            wh.con.execute(f'UPDATE "{table}" SET load_id = ? WHERE load_id IS NULL', [load_id])
+        load.replace_rows(table, frame, where="indicator_id IN (SELECT unnest(?))", params=[ids])

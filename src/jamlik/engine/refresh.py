@@ -294,13 +294,10 @@ def _load(wh: Warehouse, fetched: _Fetched) -> int:
     table = table.append_column("source", pa.array([spec.name] * n, pa.string())) \
         .append_column("content_hash", pa.array([fetched.content_hash] * n, pa.string()))
     with wh.load_session(f"jamlik refresh {spec.name}") as load:
-        wh.con.execute("DELETE FROM source_values WHERE source = ?", [spec.name])
-        load.put("source_values", table, content_hash=fetched.content_hash,
-                 row_numbers=table.column("source_row").to_numpy(zero_copy_only=False))
-        load_id = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = "
-                                 "'source_values'").fetchone()[0]
-        wh.con.execute("UPDATE source_values SET load_id = ? WHERE source = ?",
-                       [load_id, spec.name])
+        load_id = load.replace_rows(
+            "source_values", table, where="source = ?", params=[spec.name],
+            content_hash=fetched.content_hash,
+            row_numbers=table.column("source_row").to_numpy(zero_copy_only=False))
         wh.con.execute(_INSERT, _source_row(spec, "loaded", content_hash=fetched.content_hash,
                                             periods=fetched.periods, rows=n, load_id=load_id,
                                             provenance=fetched.provenance))

@@ -25,13 +25,10 @@ from jamlik.profiles.model import (
 )
 from jamlik.profiles.served import Coverage, in_region, read_coverage
 from jamlik.store import Connection, SnapshotReader
+from jamlik.store.schema import PROFILE_OBSERVATION_COLUMNS, select_list
 
 #: The columns a profile reads from ``observations``.
-_COLUMNS = ("indicator_id, year, period, area_code, breakdown, group_value, numerator, "
-            "denominator, value, lower_95, upper_95, lower_998, upper_998, parent_code, "
-            "parent_value, vs_parent_95, vs_parent_998, nation_value, vs_nation_95, "
-            "vs_nation_998, trend, trend_reason, suppressed, suppression_reason, note, "
-            "computed_at, coalesce(synthetic, false) AS synthetic")
+_COLUMNS = select_list(PROFILE_OBSERVATION_COLUMNS)
 BREAKDOWN_ORDER = ("sex", "age_group", "education", "income_quintile", "birth_region",
                    "socio_type")
 GROUP_ORDER = {

@@ -13,14 +13,9 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 
-#: The columns of ``observations`` a download holds (``synthetic`` is never NULL in it).
-OBSERVATION_COLUMNS = (
-    "indicator_id", "year", "period", "area_level", "area_code", "breakdown", "group_value",
-    "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
-    "method", "standard", "multiplier", "parent_code", "parent_value", "vs_parent_95",
-    "vs_parent_998", "nation_value", "vs_nation_95", "vs_nation_998", "trend", "suppressed",
-    "suppression_reason", "smoothed_value", "note", "computed_at", "synthetic",
-)
+from jamlik.store.schema import PUBLIC_OBSERVATION_COLUMNS as OBSERVATION_COLUMNS
+from jamlik.store.schema import select_list
+
 _ORDER = "indicator_id, area_code, breakdown, group_value, year"
 #: Column separator of CSV downloads.
 DELIMITER = ";"
@@ -30,9 +25,7 @@ BOM = "\ufeff".encode()
 def observations_select(where: str = "", *, ordered: bool = True) -> str:
     """``SELECT`` of the public columns of ``observations`` (``where``: a condition with ``?``
     parameters, or empty), in a stable order unless ``ordered`` is false."""
-    columns = [f"coalesce({c}, false) AS {c}" if c == "synthetic" else c
-               for c in OBSERVATION_COLUMNS]
-    sql = f"SELECT {', '.join(columns)} FROM observations"
+    sql = f"SELECT {select_list(OBSERVATION_COLUMNS)} FROM observations"
     if where:
         sql += f" WHERE {where}"
     return f"{sql} ORDER BY {_ORDER}" if ordered else sql

@@ -190,16 +190,19 @@ class LoadSession:
         self._wh = warehouse
         self.source = source
         self.loaded: dict[str, int] = {}
+        #: The id of the latest load of each table in this session.
+        self.load_ids: dict[str, int] = {}
 
     def put(self, table: str, data: Any, *, mode: str = "append", checks: Sequence[Check] = (),
             row_numbers: Any = None, content_hash: str | None = None,
-            source: str | None = None) -> int:
+            source: str | None = None, stamp: bool = False) -> int:
         """Validate ``data`` against ``table`` and insert it.
 
         ``mode`` is ``"append"`` or ``"replace"`` (delete the table's rows first). Row numbers
         in error messages are 1-based data rows unless ``row_numbers`` gives the numbers the user
         sees (e.g. line numbers in a CSV file). Every column of ``data`` must exist in the table;
-        every NOT NULL column of the table must be present in ``data``.
+        every NOT NULL column of the table must be present in ``data``. With ``stamp``, rows
+        without a ``load_id`` of their own get this load's id (see :meth:`replace_rows`).
         """
         if mode not in ("append", "replace"):
             raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
@@ -218,17 +221,40 @@ class LoadSession:
             started = _now()
             if mode == "replace":
                 con.execute(f'DELETE FROM "{table}"')
-            names = ", ".join(f'"{c}"' for c in arrow.column_names)
-            con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM {view}')
+            load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
+            names = [f'"{c}"' for c in arrow.column_names]
+            values = list(names)
+            if stamp and "load_id" not in arrow.column_names:
+                names.append('"load_id"')
+                values.append(str(int(load_id)))
+            con.execute(f'INSERT INTO "{table}" ({", ".join(names)}) '
+                        f'SELECT {", ".join(values)} FROM {view}')
             con.execute(
                 "INSERT INTO loads (load_id, source, target, mode, rows, content_hash, started_at,"
-                " finished_at, jamlik_version) VALUES (nextval('load_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
-                [source, table, mode, arrow.num_rows, content_hash, started, _now(), __version__],
+                " finished_at, jamlik_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, source, table, mode, arrow.num_rows, content_hash, started, _now(),
+                 __version__],
             )
         finally:
             con.unregister(view)
         self.loaded[table] = self.loaded.get(table, 0) + arrow.num_rows
+        self.load_ids[table] = load_id
         return arrow.num_rows
+
+    def replace_rows(self, table: str, data: Any, *, where: str = "true",
+                     params: Sequence[Any] = (), **put: Any) -> int | None:
+        """Replace the rows of ``table`` that match ``where`` (an SQL condition with ``?``
+        parameters) by ``data``, stamping the new rows' ``load_id`` with this load's id unless
+        ``data`` brings its own. Returns the load id, or None when ``data`` is empty (the
+        matching rows are still deleted). ``put`` passes on to :meth:`put`."""
+        self.delete(table, where, params)
+        if data is None:
+            return None
+        arrow = _to_arrow(data)
+        if not arrow.num_rows:
+            return None
+        self.put(table, arrow, stamp=True, **put)
+        return self.load_ids[table]
 
     def set_meta(self, key: str, value: str) -> None:
         self._wh.con.execute(
