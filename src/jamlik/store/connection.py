@@ -38,6 +38,7 @@ def connect_read_only(path: str | Path, *, threads: int | None = None) -> Connec
     """A read-only connection to the warehouse file at ``path`` (``threads``: DuckDB's thread
     limit for this database, unset by default). Use it as a context manager to close it."""
     con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
