@@ -27,6 +27,7 @@ from jamlik.engine._rollup import Cells, levels_of, national_variables, rolled_u
 from jamlik.engine._survey import DOMAIN, domain_estimates, survey_domains
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
 from jamlik.model.errors import DataError, InputError
+from jamlik.store import queries
 from jamlik.store.schema import OBSERVATION_COLUMNS
 
 COLUMNS = list(OBSERVATION_COLUMNS)
@@ -48,28 +49,12 @@ class ComputeReport:
     missing: dict[str, str] = field(default_factory=dict)
 
 
-def _parents(wh) -> pl.DataFrame:
-    areas = pl.from_arrow(wh.con.execute(
-        "SELECT level AS area_level, code AS area_code, parent_code FROM areas "
-        "WHERE level <> 'vardcentral' UNION ALL "
-        "SELECT 'vardcentral', code, kommun_code FROM care_units").to_arrow_table())
-    return areas.cast({c: pl.Utf8 for c in areas.columns})
-
-
 def fingerprint(wh, ind: Indicator) -> str:
     """Row counts and latest load of the indicator's input tables plus the definition's hash."""
     parts = {"definition": repr(ind)}
     for t in ind.input_tables():
-        rows = wh.con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
-        load = wh.con.execute("SELECT max(load_id) FROM loads WHERE target = ?", [t]).fetchone()[0]
-        parts[t] = f"{rows}:{load}"
+        parts[t] = f"{queries.table_rows(wh.con, t)}:{queries.latest_load_id(wh.con, t)}"
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def _previous_fingerprints(wh) -> dict[str, str]:
-    row = wh.con.execute("SELECT fingerprints FROM compute_runs ORDER BY finished_at DESC "
-                         "LIMIT 1").fetchone()
-    return json.loads(row[0]) if row else {}
 
 
 def survey_indicator(frames: Frames, wh, ind: Indicator) -> pl.DataFrame:
@@ -230,11 +215,11 @@ def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool =
     for i in ids:
         if i not in cat:
             raise InputError("indicators", i, f"catalogue ids, e.g. {sorted(cat)[:3]}")
-    previous = _previous_fingerprints(wh)
+    previous = queries.last_compute_fingerprints(wh.con)
     prints = {i: fingerprint(wh, cat[i]) for i in ids}
     todo = [i for i in ids if force or previous.get(i) != prints[i]]
     skipped = tuple(i for i in ids if i not in todo)
-    parents = _parents(wh)
+    parents = queries.area_parents(wh.con)
     cells = Cells(Frames(wh.ibis(), wh.home_region), [cat[i] for i in todo])
     missing = {i: why for i in todo if (why := missing_input(cells, wh, cat[i]))}
     gone = [i for i in todo if i in missing]
@@ -254,13 +239,12 @@ def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool =
     rows = 0 if out is None else out.height
     with wh.load_session(f"jamlik compute {run_id}") as load:
         if todo or gone:
-            load.replace_rows("observations", out, where="indicator_id IN (SELECT unnest(?))",
-                              params=[todo + gone])
+            queries.replace_indicator_rows(load, "observations", out, todo + gone)
         merged = {**{i: v for i, v in previous.items() if i not in gone},
                   **{i: prints[i] for i in todo}}
-        wh.con.execute("INSERT INTO compute_runs VALUES (?, ?, ?, ?, ?, ?)",
-                       [run_id, began, datetime.now(UTC).replace(tzinfo=None),
-                        ",".join(todo), rows, json.dumps(merged)])
+        queries.record_compute_run(wh.con, run_id=run_id, started_at=began,
+                                   finished_at=datetime.now(UTC).replace(tzinfo=None),
+                                   indicators=todo, rows=rows, fingerprints=merged)
     report("done", 1.0)
     return ComputeReport(run_id=run_id, computed=tuple(todo), skipped=skipped, rows=rows,
                          seconds=time.perf_counter() - started, timings=timings,
@@ -318,6 +302,4 @@ def warehouse_catalogue(wh, extra: Iterable[str] = ()) -> Catalogue:
     from jamlik.model.catalogue import with_survey_questions
 
     base = load_catalogue(extra_dirs=tuple(str(e) for e in extra))
-    rows = wh.con.execute("SELECT * FROM survey_questions ORDER BY question").fetchall()
-    names = [d[0] for d in wh.con.description]
-    return with_survey_questions(base, [dict(zip(names, r, strict=True)) for r in rows])
+    return with_survey_questions(base, queries.survey_questions(wh.con))

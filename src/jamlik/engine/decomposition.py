@@ -34,6 +34,7 @@ from jamlik.engine._rollup import band_index
 from jamlik.equity import arriaga
 from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.model.errors import InputError
+from jamlik.store import queries
 
 __all__ = ["CAUSES", "DecompositionReport", "compute_le_decomposition", "decomposition_rows"]
 
@@ -123,9 +124,7 @@ def _rest_of_sweden(wh, first: int, last: int, region: str
     cells = aggregate_cells(wh.ibis(), names).filter(
         pl.col("year").is_between(first, last), pl.col("area_code").str.len_chars() == 4,
         pl.col("area_code").str.slice(0, 2) != region)
-    others = {r[0] for r in wh.con.execute(
-        "SELECT code FROM areas WHERE level = 'kommun' AND left(code, 2) <> ?", [region]
-    ).fetchall()}
+    others = queries.kommuner_outside(wh.con, region)
     if not others:
         return np.zeros((len(LIFE_TABLE_BANDS), len(CAUSES))), np.zeros(len(LIFE_TABLE_BANDS))
     have = cells.group_by("year").agg(pl.col("area_code").n_unique())
@@ -170,7 +169,7 @@ def compute_le_decomposition(warehouse, *, years: int = 5, last_year: int | None
         raise InputError("years", years, "a positive number of pooled years, e.g. 5")
     wh = warehouse
     wh.migrate()
-    latest = wh.con.execute("SELECT max(year) FROM deaths").fetchone()[0]
+    latest = queries.latest_year(wh.con, "deaths")
     if latest is None:
         raise InputError("warehouse", wh.path, "a warehouse with person-level deaths",
                          hint="build the demo region or load the deaths register first")

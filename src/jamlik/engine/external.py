@@ -22,6 +22,7 @@ from jamlik.engine import _publish
 from jamlik.engine.compute import COLUMNS
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
 from jamlik.model.errors import InputError
+from jamlik.store import queries
 
 _LIMITS = ("lower_95", "upper_95", "lower_998", "upper_998")
 
@@ -55,21 +56,6 @@ def period_year(period: pl.Expr) -> pl.Expr:
     school = period.str.contains(r"^\d{4}/\d{2}$")
     return (pl.when(school).then(first + 1).when(last.is_not_null()).then(last)
             .otherwise(first)).cast(pl.Int16)
-
-
-def _parents(wh) -> pl.DataFrame:
-    return pl.from_arrow(wh.con.execute(
-        "SELECT level AS area_level, code AS area_code, parent_code FROM areas").to_arrow_table())
-
-
-def _values(wh, ind: Indicator) -> pl.DataFrame:
-    """The source values of one indicator at the levels it publishes (nothing else is read)."""
-    return pl.from_arrow(wh.con.execute(
-        "SELECT v.source, v.indicator_id, v.area_code, v.period, v.sex, v.value, v.numerator, "
-        "v.denominator, v.load_id, a.level AS area_level FROM source_values v "
-        "JOIN areas a ON a.code = v.area_code WHERE v.indicator_id = ? "
-        "AND a.level IN (SELECT unnest(?))",
-        [ind.id, [str(lv) for lv in ind.levels]]).to_arrow_table())
 
 
 def _limits(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
@@ -139,10 +125,10 @@ def publish_external(wh, *, indicators: Iterable[str] | None = None,
     if not ids:
         return ExternalReport((), 0)
     began = datetime.now(UTC).replace(tzinfo=None)
-    parents = _parents(wh)
-    frames = [external_rows(_values(wh, cat[i]), cat[i], parents, began) for i in ids]
+    parents = queries.area_parents(wh.con)
+    frames = [external_rows(queries.source_values_for(wh.con, i, cat[i].levels), cat[i], parents,
+                            began) for i in ids]
     out = pl.concat(frames, how="vertical_relaxed") if frames else None
     with wh.load_session(f"jamlik external {','.join(ids)}") as load:
-        load.replace_rows("observations", out, where="indicator_id IN (SELECT unnest(?))",
-                          params=[ids])
+        queries.replace_indicator_rows(load, "observations", out, ids)
     return ExternalReport(tuple(ids), 0 if out is None else out.height)

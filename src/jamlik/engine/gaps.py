@@ -34,13 +34,15 @@ from scipy import stats
 
 from jamlik.engine.inequalities import (
     SET_KEY,
-    _areas,
+    SUBAREAS,
     _indicator_ids,
+    _observations,
     _write,
     group_sets,
     indicator_options,
 )
 from jamlik.model.catalogue import Catalogue, load_catalogue
+from jamlik.store import queries
 
 __all__ = ["GAP_COLUMNS", "GapReport", "compute_gaps", "gaps_frame", "trend_columns"]
 
@@ -279,12 +281,8 @@ def compute_gaps(warehouse, *, indicators: Iterable[str] | None = None,
     wh = warehouse
     wh.migrate()
     ids = _indicator_ids(wh, cat, indicators)
-    obs = pl.from_arrow(wh.con.execute(
-        "SELECT indicator_id, year, period, area_level, area_code, breakdown, group_value, "
-        "denominator, value, lower_95, upper_95, suppressed, judgement_nation "
-        "FROM observations WHERE breakdown <> 'age_group' "
-        "AND indicator_id IN (SELECT unnest(?))", [ids]).to_arrow_table())
-    frame = gaps_frame(obs, _areas(wh), cat)
+    obs = _observations(wh, ids, "judgement_nation")
+    frame = gaps_frame(obs, queries.area_ancestors(wh.con, SUBAREAS), cat)
     _write(wh, "gaps", frame, ids, "jamlik equity gaps")
     hidden = int(frame["hidden_gap"].fill_null(False).sum()) if frame.height else 0
     return GapReport(tuple(ids), frame.height, hidden, time.perf_counter() - started)

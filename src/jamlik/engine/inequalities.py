@@ -30,6 +30,7 @@ from scipy.special import expit, ndtr, ndtri
 from jamlik.equity import applicable_measures
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
 from jamlik.model.errors import InputError
+from jamlik.store import queries
 
 __all__ = [
     "GROUP_ORDER",
@@ -534,12 +535,16 @@ def _join(*parts: str | None) -> str | None:
     return text or None
 
 
-def _areas(wh) -> pl.DataFrame:
-    """Child → parent at the parent level of :data:`SUBAREAS`."""
-    return pl.from_arrow(wh.con.execute(
-        "SELECT code, level, CASE level WHEN 'deso' THEN kommun_code WHEN 'regso' THEN "
-        "kommun_code WHEN 'kommun' THEN lan_code WHEN 'lan' THEN 'SE' END AS parent "
-        "FROM areas WHERE level IN ('deso', 'regso', 'kommun', 'lan')").to_arrow_table())
+#: The columns of ``observations`` :func:`group_sets` reads.
+GROUP_SET_INPUT = ("indicator_id", "year", "period", "area_level", "area_code", "breakdown",
+                   "group_value", "denominator", "value", "lower_95", "upper_95", "suppressed")
+
+
+def _observations(wh, ids: list[str], *extra: str) -> pl.DataFrame:
+    """The :data:`GROUP_SET_INPUT` columns (and ``extra``) of the indicators' rows, without the
+    age groups (no equity dimension)."""
+    return queries.observations_for(wh.con, ids, (*GROUP_SET_INPUT, *extra),
+                                    except_breakdowns=("age_group",))
 
 
 def compute_inequalities(warehouse, *, indicators: Iterable[str] | None = None,
@@ -554,19 +559,15 @@ def compute_inequalities(warehouse, *, indicators: Iterable[str] | None = None,
     wh = warehouse
     wh.migrate()
     ids = _indicator_ids(wh, cat, indicators)
-    obs = pl.from_arrow(wh.con.execute(
-        "SELECT indicator_id, year, period, area_level, area_code, breakdown, group_value, "
-        "denominator, value, lower_95, upper_95, suppressed FROM observations "
-        "WHERE breakdown <> 'age_group' AND indicator_id IN (SELECT unnest(?))", [ids]).to_arrow_table())
-    frame = inequalities_frame(obs, _areas(wh), cat, confidence=confidence, progress=progress)
+    frame = inequalities_frame(_observations(wh, ids), queries.area_ancestors(wh.con, SUBAREAS),
+                               cat, confidence=confidence, progress=progress)
     _write(wh, "inequalities", frame, ids, "jamlik equity inequalities")
     n_sets = frame.select(SET_KEY).unique().height if frame.height else 0
     return InequalityReport(tuple(ids), n_sets, frame.height, time.perf_counter() - started)
 
 
 def _indicator_ids(wh, cat: Catalogue, indicators: Iterable[str] | None) -> list[str]:
-    present = [r[0] for r in wh.con.execute(
-        "SELECT DISTINCT indicator_id FROM observations ORDER BY 1").fetchall()]
+    present = queries.observed_indicator_ids(wh.con)
     if indicators is None:
         return [i for i in cat if i in present]
     ids = list(indicators)
@@ -579,4 +580,4 @@ def _indicator_ids(wh, cat: Catalogue, indicators: Iterable[str] | None) -> list
 def _write(wh, table: str, frame: pl.DataFrame, ids: list[str], source: str) -> None:
     """Replace the rows of ``ids`` in ``table`` in one transaction and stamp the load id."""
     with wh.load_session(source) as load:
-        load.replace_rows(table, frame, where="indicator_id IN (SELECT unnest(?))", params=[ids])
+        queries.replace_indicator_rows(load, table, frame, ids)
