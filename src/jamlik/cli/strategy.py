@@ -146,7 +146,7 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
     from jamlik.reports.strategy import brief_pdf, documents, fulfilment, region_places
     from jamlik.reports.strategy import strategy_brief as build
     from jamlik.reports.strategy.data import home_region, indicator_ids, synthetic_in
-    from jamlik.store import connect_read_only
+    from jamlik.store import connect_read_only, queries
 
     settings = Settings.from_env(db_path=db, language=lang)
     if not settings.db_path.exists():
@@ -165,10 +165,8 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
             raise JamlikError(f"no plan {plan!r}; known: {[d.doc_id for d in plans]}")
         con = connect_read_only(settings.db_path)
         try:
-            has_areas = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
-                                    "table_name = 'areas'").fetchone()[0]
-            registry = AreaRegistry.from_warehouse(con.cursor()) if has_areas and con.execute(
-                "SELECT count(*) FROM areas").fetchone()[0] else AreaRegistry.builtin()
+            registry = (AreaRegistry.from_warehouse(con.cursor()) if queries.has_areas(con)
+                        else AreaRegistry.builtin())
             places = region_places(registry, home_region(con.cursor()))
             frame = fulfilment(con.cursor(), docs[strategy].obj, places)
             synthetic = synthetic_in(con.cursor(), indicator_ids(docs[strategy].obj),

@@ -160,3 +160,41 @@ def record_compute_run(con: Connection, *, run_id: str, started_at: datetime,
     con.execute("INSERT INTO compute_runs VALUES (?, ?, ?, ?, ?, ?)",
                 [run_id, started_at, finished_at, ",".join(indicators), rows,
                  json.dumps(fingerprints)])
+
+
+# -- strategy ----------------------------------------------------------------------------------
+def observations_for_indicators(con, indicator_ids: list[str], *, area_level: str | None = None):
+    """Every observation of ``indicator_ids`` (of one ``area_level`` when given), as a polars
+    frame."""
+    sql = ("SELECT * FROM observations WHERE indicator_id IN (SELECT unnest(?))"
+           + (" AND area_level = ?" if area_level else ""))
+    args = [indicator_ids, area_level] if area_level else [indicator_ids]
+    return con.execute(sql, args).pl()
+
+
+def total_series(con, indicator_id: str, area_codes: list[str]) -> list[tuple]:
+    """``(area_code, year, value, lower_95, upper_95)`` of the published totals of one indicator
+    for ``area_codes`` (not suppressed, with a value), by area and year: a goal's trend."""
+    return con.execute(
+        "SELECT area_code, year, value, lower_95, upper_95 FROM observations WHERE "
+        "indicator_id = ? AND breakdown = 'total' AND NOT suppressed AND value IS NOT NULL "
+        "AND area_code IN (SELECT unnest(?)) ORDER BY area_code, year",
+        [indicator_id, area_codes]).fetchall()
+
+
+def latest_totals(con, indicator_ids: list[str], area_code: str) -> list[tuple]:
+    """``(indicator_id, year, value, lower_95, upper_95, trend, judgement_nation, suppressed)``
+    of the latest year's total of each of ``indicator_ids`` for one area."""
+    return con.execute(
+        "SELECT indicator_id, year, value, lower_95, upper_95, trend, judgement_nation, "
+        "suppressed FROM observations WHERE indicator_id IN (SELECT unnest(?)) AND "
+        "area_code = ? AND breakdown = 'total' QUALIFY row_number() OVER (PARTITION BY "
+        "indicator_id ORDER BY year DESC) = 1", [indicator_ids, area_code]).fetchall()
+
+
+def has_areas(con) -> bool:
+    """Whether the database has an ``areas`` table with at least one row (else the built-in
+    registry stands in)."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                         "table_name = 'areas'").fetchone()[0]
+    return bool(exists) and bool(con.execute("SELECT count(*) FROM areas").fetchone()[0])

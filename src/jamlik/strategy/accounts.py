@@ -21,13 +21,14 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from jamlik.model import InputError
-from jamlik.strategy._access import ROLES, audit, now, require
+from jamlik.store import accounts as tables
+from jamlik.store.strategy_tables import audit
+from jamlik.strategy._access import ROLES, require
 from jamlik.strategy.errors import AuthenticationError, PermissionDenied
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
@@ -116,20 +117,20 @@ def _check_role(role: str) -> str:
 
 
 class Accounts:
-    """User accounts in the warehouse (``users`` table; changes go to ``audit_log``)."""
+    """User accounts in the warehouse (``users`` table; changes go to ``audit_log``), stored
+    through :mod:`jamlik.store.accounts`."""
 
     def __init__(self, warehouse, *, hasher: PasswordHasher | None = None):
         self._wh = warehouse
         self._hasher = hasher or PasswordHasher()
 
     def users(self) -> list[User]:
-        rows = self._wh.con.execute("SELECT username, role FROM users ORDER BY username")
-        return [User(u, r) for u, r in rows.fetchall()]
+        return [User(u, r) for u, r in tables.users(self._wh.con)]
 
     def get(self, username: str) -> User | None:
-        row = self._wh.con.execute("SELECT username, role FROM users WHERE username = ?",
-                                   [str(username).strip().lower()]).fetchone()
-        return User(*row) if row else None
+        name = str(username).strip().lower()
+        role = tables.role_of(self._wh.con, name)
+        return User(name, role) if role else None
 
     def create_user(self, actor: User | None, username: str, password: str,
                     role: str = "viewer") -> User:
@@ -138,18 +139,15 @@ class Accounts:
         username, role = _check_name(username), _check_role(role)
         password_hash = hash_password(password, self._hasher)
         with self._wh.transaction() as con:
-            count = con.execute("SELECT count(*) FROM users").fetchone()[0]
-            if count == 0 and actor is None:
+            if tables.user_count(con) == 0 and actor is None:
                 if role != "admin":
                     raise InputError("role", role, "'admin' for the first user")
                 who = username
             else:
                 who = require(con, actor, "admin", "create users")
-            if con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+            if tables.role_of(con, username) is not None:
                 raise InputError("username", username, "a user name not already taken")
-            t = now()
-            con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)",
-                        [username, role, password_hash, t, t])
+            tables.add_user(con, username, role, password_hash)
             audit(con, who, "create_user", "user", username, None,
                   {"username": username, "role": role})
         return User(username, role)
@@ -158,8 +156,7 @@ class Accounts:
         """The stored hash and role of ``username`` (a dummy hash for an unknown name)."""
         name = str(username).strip().lower()
         dummy = _dummy_hash(self._hasher)  # made for every name: the same cost either way
-        row = self._wh.con.execute("SELECT role, password_hash FROM users WHERE username = ?",
-                                   [name]).fetchone()
+        row = tables.credentials(self._wh.con, name)
         return Credentials(name, *row) if row else Credentials(name, None, dummy)
 
     def authenticate(self, username: str, password: str) -> User:
@@ -174,49 +171,38 @@ class Accounts:
         if credentials.role is not None and \
                 self._hasher.check_needs_rehash(credentials.password_hash):
             with self._wh.transaction() as con:
-                con.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
-                            [self._hasher.hash(password), now(), credentials.username])
+                tables.set_password_hash(con, credentials.username, self._hasher.hash(password))
 
     # -- sessions ---------------------------------------------------------------------------------
     def open_session(self, user: User, max_age: int) -> str:
         """A new session id for ``user``, valid for ``max_age`` seconds unless revoked."""
         session_id = secrets.token_urlsafe(32)
-        t = now()
         with self._wh.transaction() as con:
-            con.execute("DELETE FROM sessions WHERE expires_at < ?", [t])
-            con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, NULL)",
-                        [session_hash(session_id), user.username, t,
-                         t + timedelta(seconds=max_age)])
+            tables.open_session(con, session_hash(session_id), user.username, max_age=max_age)
         return session_id
 
     def session_user(self, session_id: str) -> User | None:
         """The user of a live session (not revoked, not expired), else None."""
-        row = self._wh.con.execute(
-            "SELECT u.username, u.role FROM sessions s JOIN users u USING (username) "
-            "WHERE s.session_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
-            [session_hash(session_id), now()]).fetchone()
+        row = tables.session_user(self._wh.con, session_hash(session_id))
         return User(*row) if row else None
 
     def revoke_session(self, session_id: str) -> None:
         """End one session (sign-out)."""
         with self._wh.transaction() as con:
-            con.execute("UPDATE sessions SET revoked_at = ? WHERE session_hash = ? AND "
-                        "revoked_at IS NULL", [now(), session_hash(session_id)])
+            tables.revoke_session(con, session_hash(session_id))
 
     def set_role(self, actor: User, username: str, role: str) -> User:
         """Change a user's role (admins only; the last admin cannot be demoted)."""
         username, role = _check_name(username), _check_role(role)
         with self._wh.transaction() as con:
             who = require(con, actor, "admin", "change roles")
-            row = con.execute("SELECT role FROM users WHERE username = ?", [username]).fetchone()
-            if row is None:
+            old = tables.role_of(con, username)
+            if old is None:
                 raise InputError("username", username, "an existing user")
-            admins = con.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()[0]
-            if row[0] == "admin" and role != "admin" and admins == 1:
+            if old == "admin" and role != "admin" and tables.user_count(con, role="admin") == 1:
                 raise InputError("role", role, "'admin': this is the last admin")
-            con.execute("UPDATE users SET role = ?, updated_at = ? WHERE username = ?",
-                        [role, now(), username])
-            audit(con, who, "set_role", "user", username, {"role": row[0]}, {"role": role})
+            tables.set_role(con, username, role)
+            audit(con, who, "set_role", "user", username, {"role": old}, {"role": role})
         return User(username, role)
 
     def set_password(self, actor: User, username: str, password: str) -> None:
@@ -228,12 +214,10 @@ class Accounts:
                 who = require(con, actor, "viewer", "change their password")
             else:
                 who = require(con, actor, "admin", "change other users' passwords")
-            if not con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+            if tables.role_of(con, username) is None:
                 raise InputError("username", username, "an existing user")
-            con.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
-                        [password_hash, now(), username])
-            con.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND "
-                        "revoked_at IS NULL", [now(), username])
+            tables.set_password_hash(con, username, password_hash)
+            tables.revoke_sessions_of(con, username)
             audit(con, who, "set_password", "user", username, None, None)
 
 

@@ -4,7 +4,9 @@ Every change — import, goal edit, activity edit, deletion — is validated in 
 anything is written, then written together with its ``audit_log`` entry in one warehouse
 transaction, so a rejected change leaves the warehouse exactly as it was. Roles: ``viewer`` may
 read, ``editor`` may import and edit content, ``admin`` may also manage users
-(:class:`~jamlik.strategy.accounts.Accounts`).
+(:class:`~jamlik.strategy.accounts.Accounts`). The tables are read and written through
+:mod:`jamlik.store.strategy_tables`; this module owns the validation, the roles and the mapping
+of strategies and plans to rows.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import polars as pl
 
 from jamlik.model import InputError, JamlikError
 from jamlik.model.catalogue import Catalogue, load_catalogue
-from jamlik.strategy._access import audit, now, require
+from jamlik.store import queries
+from jamlik.store import strategy_tables as tables
+from jamlik.store.strategy_tables import audit
+from jamlik.strategy._access import require
 from jamlik.strategy.content import BUILTIN, builtin_text
 from jamlik.strategy.documents import dump_yaml, parse_document, read_yaml, to_document
 from jamlik.strategy.excel import read_excel, write_excel
@@ -69,18 +74,14 @@ class StrategyStore:
 
     # -- reading ------------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
-        rows = self._wh.con.execute(
-            "SELECT doc_id, kind, title, revision, updated_at, updated_by "
-            "FROM strategy_documents ORDER BY kind DESC, doc_id").fetchall()
-        return [DocumentInfo(*r) for r in rows]
+        return [DocumentInfo(*r) for r in tables.documents(self._wh.con)]
 
     def document(self, doc_id: str) -> dict[str, Any]:
         """The stored canonical document (a fresh copy)."""
         return self._read(doc_id)[0]
 
     def _read(self, doc_id: str) -> tuple[dict[str, Any], int]:
-        row = self._wh.con.execute("SELECT content, revision FROM strategy_documents "
-                                   "WHERE doc_id = ?", [doc_id]).fetchone()
+        row = tables.document(self._wh.con, doc_id)
         if row is None:
             known = [d.doc_id for d in self.documents()]
             raise InputError("doc_id", doc_id, f"a stored document, one of {known}")
@@ -100,15 +101,7 @@ class StrategyStore:
     def audit_log(self, *, object_id: str | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first; ``object_id`` filters by prefix (a document id shows
         its goals and activities too)."""
-        sql = ("SELECT audit_id, changed_at, username, action, object_type, object_id, before, "
-               "after FROM audit_log")
-        args: list[Any] = []
-        if object_id is not None:
-            sql += " WHERE object_id = ? OR starts_with(object_id, ?)"
-            args = [object_id, object_id + "/"]
-        rows = self._wh.con.execute(sql + " ORDER BY audit_id", args).fetchall()
-        return [AuditEntry(*r[:6], *(None if x is None else json.loads(x) for x in r[6:]))
-                for r in rows]
+        return [AuditEntry(*r) for r in tables.audit_entries(self._wh.con, object_id=object_id)]
 
     # -- imports ------------------------------------------------------------------------------
     def import_yaml(self, user, source: str | FsPath, *, name: str | None = None
@@ -161,7 +154,7 @@ class StrategyStore:
         before = self.document(doc_id)
         with self._wh.transaction() as con:
             who = require(con, user, "editor", "delete strategies or plans")
-            self._clear(con, doc_id)
+            tables.delete_document(con, doc_id)
             audit(con, who, "delete", before["kind"], doc_id, before, None)
 
     # -- goal fulfilment ------------------------------------------------------------------------
@@ -173,10 +166,8 @@ class StrategyStore:
         if not isinstance(strategy, Strategy):
             raise InputError("doc_id", doc_id, "a strategy (not a plan)")
         ids = sorted({x.id for g in strategy.goals for x in g.indicators})
-        sql = ("SELECT * FROM observations WHERE indicator_id IN (SELECT unnest(?))"
-               + (" AND area_level = ?" if area_level else ""))
-        args = [ids, area_level] if area_level else [ids]
-        observations = self._wh.con.execute(sql, args).pl()
+        observations = queries.observations_for_indicators(self._wh.con, ids,
+                                                           area_level=area_level)
         return goal_fulfilment(observations, strategy, areas=areas)
 
     # -- internals ----------------------------------------------------------------------------
@@ -190,53 +181,44 @@ class StrategyStore:
         content = json.dumps(doc, ensure_ascii=False)
         with self._wh.transaction() as con:
             who = require(con, user, "editor", "change strategies or plans")
-            row = con.execute("SELECT revision, content FROM strategy_documents WHERE doc_id = ?",
-                              [obj.id]).fetchone()
-            if revision is not None and (row is None or row[0] != revision):
-                now_at = None if row is None else row[0]
+            row = tables.document(con, obj.id)
+            if revision is not None and (row is None or row[1] != revision):
+                now_at = None if row is None else row[1]
                 raise ConflictError(f"{obj.id!r} was changed by someone else during this edit "
                                     f"(revision {revision} → {now_at}); reload and try again")
-            t = now()
             if row is None:
-                con.execute("INSERT INTO strategy_documents VALUES (?, ?, ?, ?, 1, ?, ?)",
-                            [obj.id, doc["kind"], obj.title.sv, content, t, who])
+                tables.insert_document(con, obj.id, doc["kind"], obj.title.sv, content, by=who)
             else:
-                con.execute("UPDATE strategy_documents SET kind = ?, title = ?, content = ?, "
-                            "revision = ?, updated_at = ?, updated_by = ? WHERE doc_id = ?",
-                            [doc["kind"], obj.title.sv, content, row[0] + 1, t, who, obj.id])
-            self._normalise(con, obj)
+                tables.update_document(con, obj.id, doc["kind"], obj.title.sv, content,
+                                       revision=row[1] + 1, by=who)
+            tables.replace_normalised(con, obj.id, _rows(obj))
             if object_type is None:
                 object_type, object_id = doc["kind"], obj.id
-                before = None if row is None else json.loads(row[1])
+                before = None if row is None else json.loads(row[0])
                 after = doc
             audit(con, who, action, object_type, object_id, before, after)
         return obj
 
-    @staticmethod
-    def _clear(con, doc_id: str) -> None:
-        for table in ("strategy_goals", "strategy_goal_indicators", "plan_activities",
-                      "strategy_documents"):
-            con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
 
-    @staticmethod
-    def _normalise(con, obj: Strategy | Plan) -> None:
-        for table in ("strategy_goals", "strategy_goal_indicators", "plan_activities"):
-            con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [obj.id])
-        if isinstance(obj, Strategy):
-            goals = [(obj.id, obj.area_of(g.id).id, g.id, i, g.title.sv, g.title.en, g.direction,
-                      g.baseline_year, g.baseline_value, g.target.value, g.target.change,
-                      g.target.year, g.gap_breakdown, g.no_data.sv if g.no_data else None)
-                     for i, g in enumerate(obj.goals)]
-            con.executemany("INSERT INTO strategy_goals VALUES "
-                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", goals)
-            links = [(obj.id, g.id, x.id, x.measure) for g in obj.goals for x in g.indicators]
-            if links:
-                con.executemany("INSERT INTO strategy_goal_indicators VALUES (?, ?, ?, ?)", links)
-        else:
-            acts = [(obj.id, a.id, i, a.title.sv, a.title.en, a.owner, a.start, a.end, a.status,
-                     a.stage) for i, a in enumerate(obj.activities)]
-            con.executemany("INSERT INTO plan_activities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            acts)
+def _rows(obj: Strategy | Plan) -> dict[str, list[dict[str, Any]]]:
+    """The normalised rows of a document, by table: a strategy's goals and their indicators, or
+    a plan's activities (the keys of :data:`jamlik.store.strategy_tables.NORMALISED_COLUMNS`)."""
+    if isinstance(obj, Strategy):
+        goals = [{"doc_id": obj.id, "target_area": obj.area_of(g.id).id, "goal_id": g.id,
+                  "position": i, "title_sv": g.title.sv, "title_en": g.title.en,
+                  "direction": g.direction, "baseline_year": g.baseline_year,
+                  "baseline_value": g.baseline_value, "target_value": g.target.value,
+                  "target_change": g.target.change, "target_year": g.target.year,
+                  "gap_breakdown": g.gap_breakdown,
+                  "no_data_sv": g.no_data.sv if g.no_data else None}
+                 for i, g in enumerate(obj.goals)]
+        links = [{"doc_id": obj.id, "goal_id": g.id, "indicator_id": x.id, "measure": x.measure}
+                 for g in obj.goals for x in g.indicators]
+        return {"strategy_goals": goals, "strategy_goal_indicators": links}
+    return {"plan_activities": [
+        {"doc_id": obj.id, "activity_id": a.id, "position": i, "title_sv": a.title.sv,
+         "title_en": a.title.en, "owner": a.owner, "period_start": a.start, "period_end": a.end,
+         "status": a.status, "stage": a.stage} for i, a in enumerate(obj.activities)]}
 
 
 def _find(doc: dict, what: str, ident: str, items: list[dict]) -> dict:

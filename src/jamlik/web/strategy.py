@@ -22,6 +22,7 @@ from jamlik import charts
 from jamlik.model import InputError, JamlikError, t
 from jamlik.model.i18n import group_label, t_or
 from jamlik.reports.strategy import data as sdata
+from jamlik.store import queries
 from jamlik.strategy import STAGES, STATUSES, AuthenticationError, PermissionDenied
 from jamlik.strategy.model import ACTIVITY_STATUSES, Plan, Strategy
 from jamlik.web._throttle import retry_after
@@ -201,11 +202,7 @@ def _goal_view(request: Request, doc_id: str, goal_id: str, omrade: str | None =
         totals = {r["area_code"]: r for r in rows.filter(
             (pl.col("breakdown") == "total") & pl.col("area_code").is_in(list(names)))
             .iter_rows(named=True)}
-        series = cursor.execute(
-            "SELECT area_code, year, value, lower_95, upper_95 FROM observations WHERE "
-            "indicator_id = ? AND breakdown = 'total' AND NOT suppressed AND value IS NOT NULL "
-            "AND area_code IN (SELECT unnest(?)) ORDER BY area_code, year",
-            [link.id, list(names)]).fetchall() if cursor and totals else []
+        series = queries.total_series(cursor, link.id, list(names)) if cursor and totals else []
         points = [{"series": names[c], "year": y, "value": v, "lower": lo, "upper": hi,
                    "target": (totals.get(c) or {}).get("target")}
                   for c, y, v, lo, hi in sorted(series, key=lambda r: [*names].index(r[0]))]
@@ -249,11 +246,7 @@ def _plan_view(request: Request, plan: str | None, omrade: str | None = None,
     cursor = _state(request).cursor()
     ids = sdata.indicator_ids(obj)
     if cursor is not None and _state(request)._has_table("observations") and ids:
-        rows = cursor.execute(
-            "SELECT indicator_id, year, value, lower_95, upper_95, trend, judgement_nation, "
-            "suppressed FROM observations WHERE indicator_id IN (SELECT unnest(?)) AND "
-            "area_code = ? AND breakdown = 'total' QUALIFY row_number() OVER (PARTITION BY "
-            "indicator_id ORDER BY year DESC) = 1", [ids, omrade]).fetchall()
+        rows = queries.latest_totals(cursor, ids, omrade)
         latest = {r[0]: dict(zip(("id", "year", "value", "lower", "upper", "trend", "judgement",
                                   "suppressed"), r, strict=True)) for r in rows}
     audit = _audit(state, entry.doc_id) if session.user else []
