@@ -63,7 +63,7 @@ def demo_registers(
     seed: Annotated[int | None, typer.Option(help="Slumpfrö / random seed (default: the demo seed).")] = None,
 ) -> None:
     """Skriv syntetiska registerutdrag / write synthetic register extracts from the demo region."""
-    from jamlik.cohort.registers_demo import write_demo_registers
+    from jamlik.demo.registers import write_demo_registers
 
     started = time.perf_counter()
     with progress_bar("jamlik demo registers") as update:
