@@ -1,4 +1,5 @@
-"""Shared fixtures: one demo warehouse per test run (shared between xdist workers)."""
+"""Shared fixtures: the demo warehouse, the demo register extracts and one demo study run, each
+made once per test run and shared between xdist workers."""
 
 from __future__ import annotations
 
@@ -12,23 +13,28 @@ import pytest
 DEMO_SEED = 20240501
 
 
-def _build_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
-    """``<shared tmp>/<name>/jamlik.duckdb``, built by the first xdist worker that gets here.
+def _made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """``<shared tmp>/<name>/``, filled by ``make(folder)`` in the first xdist worker that gets here.
 
     Other workers wait on a file lock and reuse the result; a ``.done`` marker records success.
     """
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent
-    path = shared / name / "jamlik.duckdb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent / ".lock", "w") as lock:
+    folder = shared / name
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (path.parent / ".done").exists():
-            build(path)
-            (path.parent / ".done").touch()
+        if not (folder / ".done").exists():
+            make(folder)
+            (folder / ".done").touch()
         fcntl.flock(lock, fcntl.LOCK_UN)
-    return path
+    return folder
+
+
+def _build_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """``<shared tmp>/<name>/jamlik.duckdb``, built once per test run (see :func:`_made_once`)."""
+    return _made_once(tmp_path_factory, name, lambda folder: build(folder / "jamlik.duckdb")) / "jamlik.duckdb"
 
 
 @pytest.fixture(scope="session")
@@ -69,25 +75,32 @@ def artifacts() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def cohort_demo_run(tmp_path_factory) -> Path:
-    """Output folder of one full ``jamlik cohort run`` of the demo study, made once per test
-    worker in the session's base temp (the demo registers beside it)."""
+def _cohort_cli(args: list[str]) -> None:
+    """Run ``jamlik`` with the cohort commands (``cohort run``, ``demo registers``) and ``args``."""
     import typer
     from typer.testing import CliRunner
 
     from jamlik.cli.cohort import register
 
     app = typer.Typer()
-    app.command("version")(lambda: None)
+    app.command("version")(lambda: None)  # a second command keeps sub-groups addressable
     register(app)
-    runner = CliRunner()
-    base = tmp_path_factory.getbasetemp()
-    data, out = base / "demo_registers", base / "cohort_run"
-    if not (data / "truth.json").is_file():
-        assert runner.invoke(app, ["demo", "registers", "--out", str(data)]).exit_code == 0
-    if not (out / "rapport.pdf").is_file():
-        result = runner.invoke(app, ["cohort", "run", str(data / "studie.yaml"),
-                                     "--out", str(out)])
-        assert result.exit_code == 0, result.output
-    return out
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def demo_registers(tmp_path_factory) -> Path:
+    """Folder of the demo study's register extracts (``jamlik demo registers``), written once per
+    test run and shared between xdist workers (read-only use, please)."""
+    return _made_once(tmp_path_factory, "demo_registers",
+                      lambda folder: _cohort_cli(["demo", "registers", "--out", str(folder)]))
+
+
+@pytest.fixture(scope="session")
+def cohort_demo_run(demo_registers, tmp_path_factory) -> Path:
+    """Output folder of one full ``jamlik cohort run`` of the demo study, made once per test run
+    and shared between xdist workers (read-only use, please)."""
+    return _made_once(tmp_path_factory, "cohort_run",
+                      lambda folder: _cohort_cli(["cohort", "run", str(demo_registers / "studie.yaml"),
+                                                  "--out", str(folder)]))

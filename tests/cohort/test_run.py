@@ -28,18 +28,10 @@ def _app() -> typer.Typer:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """Extracts and one full run, shared through the session's base temp folder."""
-    base = tmp_path_factory.getbasetemp()
-    data, out = base / "demo_registers", base / "cohort_run"
-    if not (data / "truth.json").is_file():
-        result = runner.invoke(_app(), ["demo", "registers", "--out", str(data)])
-        assert result.exit_code == 0, result.output
-    if not (out / "rapport.pdf").is_file():
-        result = runner.invoke(_app(), ["cohort", "run", str(data / "studie.yaml"), "--out", str(out)])
-        assert result.exit_code == 0, result.output
-    truth = json.loads((data / "truth.json").read_text(encoding="utf-8"))
-    return data, out, truth
+def run(demo_registers, cohort_demo_run):
+    """The demo extracts, one full run of the demo study and the truth (made once per test run)."""
+    truth = json.loads((demo_registers / "truth.json").read_text(encoding="utf-8"))
+    return demo_registers, cohort_demo_run, truth
 
 
 def test_commands_have_help():
@@ -55,7 +47,7 @@ def test_commands_have_help():
 # error 5 %), reconstructed from the reported 95 % interval on its own scale (log HR; log(-log S)
 # for the log-log survival intervals). Across 31 seeds the generator-level z-scores of the truth
 # have mean 0 and SD 1 per group (see docs/demo.md); bias is checked exactly, not statistically,
-# in tests/cohort/test_registers_demo.py (the truth uses the generator's hazard) and below (the
+# in tests/demo/test_registers.py (the truth uses the generator's hazard) and below (the
 # truth's groups are the study's groups).
 
 

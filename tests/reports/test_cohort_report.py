@@ -8,8 +8,9 @@ import polars as pl
 import pytest
 
 from jamlik.cohort.followup import Cohort
-from jamlik.cohort.report_data import fmt_number, fmt_percent, key_findings
 from jamlik.cohort.spec import load_spec
+from jamlik.reports.cohort.findings import key_findings
+from jamlik.reports.cohort.labels import fmt_number, fmt_percent
 
 
 def test_swedish_number_format():

@@ -187,8 +187,9 @@ def test_group_without_translation_renders_as_its_code():
 
 
 def test_strategy_brief_says_synthetic_on_every_page():
-    from jamlik.reports.strategy import Place, brief_pdf, fulfilment, strategy_brief
+    from jamlik.reports.strategy import brief_pdf, strategy_brief
     from jamlik.strategy import load_builtin
+    from jamlik.strategy.places import Place, fulfilment
 
     strategy = load_builtin("strategi_for_halsa")
     places = [Place("0580", "Linköping", "kommun"), Place("05", "Östergötlands län", "lan")]

@@ -349,7 +349,8 @@ def _fulfilment_rows(rows: list[dict]):
 
 def test_brief_sentences_follow_the_rules():
     """Hand-made statuses → the sentences the rules in reports/strategy/brief.py promise."""
-    from jamlik.reports.strategy import Place, strategy_brief
+    from jamlik.reports.strategy import strategy_brief
+    from jamlik.strategy.places import Place
 
     strategy = parse_document(yaml.safe_load(BRIEF_DOC), "test.yaml")
     places = [Place("0580", "Linköping", "kommun"), Place("0581", "Norrköping", "kommun"),

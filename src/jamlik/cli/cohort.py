@@ -34,9 +34,9 @@ def cohort_run(
 ) -> None:
     """Kör en registerstudie / run a linked-register cohort study: tables, charts, rapport.html, rapport.pdf."""
     from jamlik.cohort import PseudonymKey, load_spec
-    from jamlik.cohort.report_data import analyse
+    from jamlik.cohort.analysis import analyse
     from jamlik.model.errors import InputError
-    from jamlik.reports.cohort import write_outputs
+    from jamlik.reports.cohort import study_findings, write_outputs
 
     started = time.perf_counter()
     study = load_spec(spec)
@@ -51,7 +51,7 @@ def cohort_run(
         results = analyse(study, key, progress=lambda s, f: update(s, 0.8 * f))
         update("rapport", 0.85)
         write_outputs(results, out)
-    for f in results.findings:
+    for f in study_findings(results):
         console.print(f"• {f.text_sv}")
     rejected = int(results.files["rows_rejected"].sum())
     console.print(f"{results.cohort.table.height} personer / persons, {rejected} avvisade rader / rejected rows; "
@@ -63,7 +63,7 @@ def demo_registers(
     seed: Annotated[int | None, typer.Option(help="Slumpfrö / random seed (default: the demo seed).")] = None,
 ) -> None:
     """Skriv syntetiska registerutdrag / write synthetic register extracts from the demo region."""
-    from jamlik.cohort.registers_demo import write_demo_registers
+    from jamlik.demo.registers import write_demo_registers
 
     started = time.perf_counter()
     with progress_bar("jamlik demo registers") as update:

@@ -73,8 +73,8 @@ def export(doc_id: Annotated[str, typer.Argument(help="Dokumentets id / document
            out: Annotated[Path, typer.Option("--out", help="Fil (.yaml eller .xlsx) / file.")],
            db: DbOption = None) -> None:
     """Exportera en strategi eller plan / export a strategy or plan (YAML or Excel)."""
-    from jamlik.reports.strategy import documents
     from jamlik.strategy import dump_yaml, write_excel
+    from jamlik.strategy.places import documents
 
     state = _state(db)
     with state.open() as (store, _):
@@ -143,10 +143,17 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
           lang: Annotated[str | None, typer.Option("--lang", help="sv or en.")] = None) -> None:
     """Skriv lägesrapporten till samverkansgruppen / write the collaboration group's brief."""
     from jamlik.geo import AreaRegistry
-    from jamlik.reports.strategy import brief_pdf, documents, fulfilment, region_places
+    from jamlik.profiles.served import read_coverage
+    from jamlik.reports.strategy import brief_pdf
     from jamlik.reports.strategy import strategy_brief as build
-    from jamlik.reports.strategy.data import home_region, indicator_ids, synthetic_in
     from jamlik.store import connect_read_only, queries
+    from jamlik.strategy.places import (
+        documents,
+        fulfilment,
+        indicator_ids,
+        region_places,
+        synthetic_in,
+    )
 
     settings = Settings.from_env(db_path=db, language=lang)
     if not settings.db_path.exists():
@@ -167,7 +174,7 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
         try:
             registry = (AreaRegistry.from_warehouse(con.cursor()) if queries.has_areas(con)
                         else AreaRegistry.builtin())
-            places = region_places(registry, home_region(con.cursor()))
+            places = region_places(registry, read_coverage(con.cursor()).region)
             frame = fulfilment(con.cursor(), docs[strategy].obj, places)
             synthetic = synthetic_in(con.cursor(), indicator_ids(docs[strategy].obj),
                                      [p.code for p in places])

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from jamlik import charts
 from jamlik.model import InputError, JamlikError, t
 from jamlik.model.i18n import group_label, t_or
-from jamlik.reports.strategy import data as sdata
 from jamlik.store import queries
 from jamlik.strategy import STAGES, STATUSES, AuthenticationError, PermissionDenied
+from jamlik.strategy import places as sdata
 from jamlik.strategy.model import ACTIVITY_STATUSES, Plan, Strategy
 from jamlik.web._throttle import retry_after
 from jamlik.web.auth import Session, StrategyState, csrf_ok, state_of

@@ -1,7 +1,7 @@
 """The cohort study report: tidy tables (Parquet + CSV), charts (SVG + PNG), rapport.html and rapport.pdf.
 
 ``write_outputs(results, out)`` writes everything a study run produces into one folder. The
-report is Swedish: key findings in plain language first (rules in ``jamlik.cohort.report_data``),
+report is Swedish: key findings in plain language first (rules in :mod:`jamlik.reports.cohort.findings`),
 then tables with confidence intervals, then methods and data quality. No identity number can reach
 these files: the results carry only pseudonyms, and only aggregated tables are written.
 """
@@ -12,12 +12,13 @@ import json
 import tempfile
 from pathlib import Path
 
-from jamlik.cohort.report_data import StudyResults
+from jamlik.cohort.analysis import StudyResults
 from jamlik.model.errors import InputError
 from jamlik.reports.cohort._charts import chart_specs, render
 from jamlik.reports.cohort._context import context
+from jamlik.reports.cohort.findings import Finding, study_findings
 
-__all__ = ["TEMPLATES", "render_html", "render_pdf", "write_outputs"]
+__all__ = ["TEMPLATES", "Finding", "render_html", "render_pdf", "study_findings", "write_outputs"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -49,7 +50,7 @@ def render_pdf(ctx: dict, svgs: dict[str, str]) -> bytes:
 def write_outputs(results: StudyResults, out: str | Path) -> dict[str, Path]:
     """Write tables, charts, rapport.html and rapport.pdf into ``out``; return the paths by name."""
     if not isinstance(results, StudyResults):
-        raise InputError("results", type(results).__name__, "a StudyResults from jamlik.cohort.report_data.analyse")
+        raise InputError("results", type(results).__name__, "a StudyResults from jamlik.cohort.analysis.analyse")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
@@ -77,7 +78,7 @@ def write_outputs(results: StudyResults, out: str | Path) -> dict[str, Path]:
     (out / "rapport.html").write_text(render_html(html_ctx), encoding="utf-8")
     (out / "rapport.pdf").write_bytes(render_pdf(ctx, svgs))
     (out / "nyckelresultat.json").write_text(json.dumps(
-        [{"rule": f.rule, "sv": f.text_sv, "en": f.text_en, "value": f.value} for f in results.findings],
+        [{"rule": f.rule, "sv": f.text_sv, "en": f.text_en, "value": f.value} for f in study_findings(results)],
         ensure_ascii=False, indent=2), encoding="utf-8")
     written.update({"rapport.html": out / "rapport.html", "rapport.pdf": out / "rapport.pdf",
                     "nyckelresultat.json": out / "nyckelresultat.json"})

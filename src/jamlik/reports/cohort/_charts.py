@@ -1,4 +1,5 @@
-"""Vega-Lite specs for the cohort report, rendered to SVG/PNG with vl_convert."""
+"""Vega-Lite specs for the cohort report (axis titles from the catalogue's ``cohort.chart.*``),
+rendered to SVG/PNG with vl_convert."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import polars as pl
 
 from jamlik.charts import breakdown_bars
 from jamlik.charts.specs import FONT, SCHEMA
-from jamlik.cohort.report_data import PROCESS_LABELS, StudyResults, group_label
+from jamlik.cohort.analysis import StudyResults
+from jamlik.model.i18n import t
+from jamlik.reports.cohort.labels import group_label, process_label
 
 WIDTH = 420
 
@@ -50,14 +53,15 @@ def chart_specs(res: StudyResults) -> dict[str, dict]:
                  "hr": r["hazard_ratio"], "lower": r["lower_cl"], "upper": r["upper_cl"], "order": i}
                 for i, r in enumerate(hr.iter_rows(named=True))]
         if rows:
-            specs["hazardkvoter"] = forest(rows, x_title="Hazardkvot (95 % KI), logaritmisk skala")
+            specs["hazardkvoter"] = forest(rows, x_title=t("cohort.chart.hazard_ratios"))
         s = res.survival.filter((pl.col("outcome") == o.name) & (pl.col("group_variable") == "income_quintile")
                                 & (pl.col("time_years") == last) & (pl.col("group") != "missing"))
         rows = [{"group_label": group_label("income_quintile", r["group"]), "value": 100 * r["value"],
                  "lower": 100 * r["lower_cl"], "upper": 100 * r["upper_cl"], "order": i}
                 for i, r in enumerate(s.iter_rows(named=True)) if r["value"] is not None]
         if rows:
-            specs["overlevnad_inkomst"] = _sized(breakdown_bars(rows, x_title=f"Andel levande efter {last:g} år (%)"))
+            specs["overlevnad_inkomst"] = _sized(breakdown_bars(rows, x_title=t("cohort.chart.survival",
+                                                                                years=f"{last:g}")))
     if res.process.height:
         p = res.process.filter((pl.col("group_variable") == "income_quintile") & (pl.col("group") != "missing"))
         for m in p["measure"].unique(maintain_order=True).to_list():
@@ -66,8 +70,8 @@ def chart_specs(res: StudyResults) -> dict[str, dict]:
                     for i, r in enumerate(p.filter(pl.col("measure") == m).iter_rows(named=True))
                     if r["value"] is not None]
             if rows:
-                label = PROCESS_LABELS.get(m, (m, m))[0]
-                specs[f"process_{m}"] = _sized(breakdown_bars(rows, x_title=f"Andel med {label} (%)"), 300)
+                specs[f"process_{m}"] = _sized(breakdown_bars(
+                    rows, x_title=t("cohort.chart.process", measure=process_label(m))), 300)
     return specs
 
 

@@ -1,23 +1,6 @@
-"""Goal follow-up outputs: the collaboration group's PDF brief and what goal views read."""
+"""Goal follow-up outputs: the collaboration group's PDF brief (what goal views read is
+:mod:`jamlik.strategy.places`)."""
 
 from jamlik.reports.strategy.brief import StrategyBrief, brief_pdf, strategy_brief
-from jamlik.reports.strategy.data import (
-    DocumentEntry,
-    Place,
-    documents,
-    fulfilment,
-    headline,
-    region_places,
-)
 
-__all__ = [
-    "DocumentEntry",
-    "Place",
-    "StrategyBrief",
-    "brief_pdf",
-    "documents",
-    "fulfilment",
-    "headline",
-    "region_places",
-    "strategy_brief",
-]
+__all__ = ["StrategyBrief", "brief_pdf", "strategy_brief"]

@@ -1,6 +1,6 @@
 """The collaboration group's status brief (*lägesrapport*): 2–4 A4 pages in plain Swedish.
 
-Built from the same goal fulfilment as the web dashboard (:mod:`jamlik.reports.strategy.data`):
+Built from the same goal fulfilment as the web dashboard (:mod:`jamlik.strategy.places`):
 
 1. status per *målområde* (how many kommun × goal cells are met, on track, … );
 2. the goals *not* on track first — worsening before not on track, the län before its kommuner —
@@ -26,9 +26,9 @@ import polars as pl
 from jamlik.model import LANGUAGES, InputError, t
 from jamlik.model.i18n import catalogue as _messages
 from jamlik.reports._render import FONT_FAMILIES, typst_pdf
-from jamlik.reports.strategy.data import Place, headline
 from jamlik.strategy import STATUSES
 from jamlik.strategy.model import Plan, Strategy
+from jamlik.strategy.places import Place, headline
 
 #: Order in which problems are told: worst first.
 SEVERITY = {"worsening": 0, "not_on_track": 1}

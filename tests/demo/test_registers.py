@@ -18,20 +18,15 @@ from jamlik.cohort import (
     read_population_register,
     read_quality_register,
 )
-from jamlik.cohort.registers_demo import FILES, synthetic_personnummer
+from jamlik.demo.registers import FILES, synthetic_personnummer
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
-    """Demo extracts, shared through the session's base temp folder with the other cohort tests."""
-    out = tmp_path_factory.getbasetemp() / "demo_registers"
-    if not (out / "truth.json").is_file():
-        from jamlik.cohort.registers_demo import write_demo_registers
-
-        write_demo_registers(out)
-    return out
+def written(demo_registers):
+    """The demo extracts (written once per test run, shared with the cohort tests)."""
+    return demo_registers
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +120,7 @@ def test_truth_file_is_complete_and_consistent_with_generator(written):
                                                                 "betablocker_discharge"}
 
 
-# ---- the ground truth computation (jamlik.cohort.registers_demo._truth helpers) ----------------
+# ---- the ground truth computation (jamlik.demo.registers._truth helpers) ----------------
 
 _STEP_DAYS = 365.25 / 52
 
@@ -142,9 +137,9 @@ def test_truth_background_hazard_is_the_generators_mortality_model():
     survival of the low income quintiles down by 2-3 points). Reference: the generator's own
     ``Mortality.person_rate`` x ``ses_rr`` (the truth is defined as the generator's model), on the
     truth's 1/52-year grid; tolerance 1e-9 relative."""
-    from jamlik.cohort.registers_demo import _person_curves, _year
     from jamlik.demo._mortality import Mortality, ses_rr
     from jamlik.demo._params import MORTALITY_RR
+    from jamlik.demo.registers import _person_curves, _year
 
     rng = np.random.default_rng(3)
     n = 400
@@ -182,7 +177,7 @@ def test_km_limit_of_exponential_and_uncensored_mixture():
     exp(−λt) whatever the (independent) censoring; without censoring it is the mean of the
     persons' survival curves, the empirical survival function (Kaplan & Meier 1958, JASA 53:457).
     Tolerance 1e-12."""
-    from jamlik.cohort.registers_demo import _km_limit
+    from jamlik.demo.registers import _km_limit
 
     t = np.arange(261) * _STEP_DAYS / 365.25
     rng = np.random.default_rng(5)
@@ -200,7 +195,7 @@ def test_cox_limit_recovers_true_coefficients_under_proportional_hazards():
     """Reference (analytic): when the hazards are proportional, h_i(t) = h0(t) exp(β·z_i), the
     root of the expected Cox score is the true β under independent censoring (Struthers &
     Kalbfleisch 1986, Biometrika 73:363–369). Tolerance 0.005 on β (the 1/52-year grid)."""
-    from jamlik.cohort.registers_demo import _cox_limit
+    from jamlik.demo.registers import _cox_limit
 
     rng = np.random.default_rng(11)
     n = 3000

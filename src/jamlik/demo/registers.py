@@ -408,7 +408,7 @@ def _truth(demo_truth: Mapping[str, Any], first: pl.DataFrame, dirty: list[dict]
     rejected = sum(d["action"] == "rejected" for d in dirty)
     return {
         "about": "Ground truth for the synthetic register extracts written by `jamlik demo registers`; "
-                 "see jamlik.cohort.registers_demo for how each number is computed.",
+                 "see jamlik.demo.registers for how each number is computed.",
         "seed": demo_truth["seed"], "generator": demo_truth["generator"], "generator_version": demo_truth["version"],
         "index_events": {"persons": int(q.size), "period": [f"{FIRST_INDEX_YEAR}-01-01", END_OF_DATA]},
         "death": {

@@ -1,11 +1,11 @@
-"""What goal views and the brief read: documents (stored or built in), areas and fulfilment.
+"""What goal views and the brief read: documents (stored or built in), places and fulfilment.
 
-Shared by the web app (:mod:`jamlik.web.strategy`), the brief and the CLI, so the dashboard and
-the PDF show the same statuses. Observations are read through any DuckDB cursor on the main
-warehouse (the web app's is read-only); documents come from a
-:class:`~jamlik.strategy.StrategyStore` on the strategy side file. A built-in document that has
-never been stored is shown as published in jamlik (``stored=False``); its first edit or import
-stores it.
+Shared by the web app (:mod:`jamlik.web.strategy`), the brief (:mod:`jamlik.reports.strategy`)
+and the CLI, so the dashboard and the PDF show the same statuses. Observations are read through
+named queries (:mod:`jamlik.store.queries`) on any connection to the main warehouse (the web
+app's is read-only); documents come from a :class:`~jamlik.strategy.StrategyStore` on the
+strategy side file. A built-in document that has never been stored is shown as published in
+jamlik (``stored=False``); its first edit or import stores it.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from functools import cache
 import polars as pl
 
 from jamlik.model import AreaLevel
-from jamlik.strategy import BUILTIN, DocumentError, goal_fulfilment, load_builtin
+from jamlik.store import queries
+from jamlik.strategy.content import BUILTIN, load_builtin
+from jamlik.strategy.errors import DocumentError
+from jamlik.strategy.fulfilment import goal_fulfilment
 from jamlik.strategy.model import Plan, Strategy
 
 _log = logging.getLogger(__name__)
 #: The nation: every region's comparator, and the region of a warehouse without a home region.
 NATION = "SE"
-_OBS_COLUMNS = ("indicator_id, year, area_level, area_code, breakdown, group_value, value, "
-                "lower_95, upper_95, trend, suppressed, parent_code, numerator, denominator, "
-                "coalesce(synthetic, false) AS synthetic")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class DocumentEntry:
 
 @dataclass(frozen=True)
 class Place:
+    """A place goal views follow: a kommun, the län or the nation (``level``)."""
+
     code: str
     name: str
     level: str
@@ -75,14 +77,6 @@ def documents(store=None, parse=None) -> dict[str, DocumentEntry]:
     return out
 
 
-def home_region(cursor) -> str:
-    """The home region of the warehouse ``cursor`` reads (``meta.home_region``), or the nation
-    when it has none."""
-    from jamlik.profiles.served import read_coverage
-
-    return read_coverage(cursor).region if cursor is not None else NATION
-
-
 def region_places(registry, region: str) -> list[Place]:
     """The region's kommuner (by code), then the län, then the nation (for ``SE``: every
     kommun, then the nation)."""
@@ -96,29 +90,25 @@ def region_places(registry, region: str) -> list[Place]:
     return places
 
 
-def read_observations(cursor, indicators: list[str], codes: list[str]) -> pl.DataFrame:
+def read_observations(con, indicators: list[str], codes: list[str]) -> pl.DataFrame:
     """Observations of ``indicators`` for ``codes`` and their direct sub-areas (for the
     sub-area part of "mind the gap"); empty when the warehouse has no observations."""
-    has = cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
-                         "'observations'").fetchone()[0]
-    if not has or not indicators:
+    if not queries.has_observations(con) or not indicators:
         return pl.DataFrame()
-    return cursor.execute(
-        f"SELECT {_OBS_COLUMNS} FROM observations WHERE indicator_id IN (SELECT unnest(?)) "
-        "AND (area_code IN (SELECT unnest(?)) OR parent_code IN (SELECT unnest(?)))",
-        [indicators, codes, codes]).pl()
+    return queries.goal_observations(con, indicators, codes)
 
 
 def indicator_ids(strategy: Strategy | Plan) -> list[str]:
+    """The ids of the indicators a strategy's goals or a plan's results follow, sorted."""
     if isinstance(strategy, Strategy):
         return sorted({x.id for g in strategy.goals for x in g.indicators})
     return sorted({x.id for r in strategy.results for x in r.indicators})
 
 
-def fulfilment(cursor, strategy: Strategy, places: list[Place]) -> pl.DataFrame:
+def fulfilment(con, strategy: Strategy, places: list[Place]) -> pl.DataFrame:
     """:func:`~jamlik.strategy.goal_fulfilment` for ``places`` (every goal gets a row per place)."""
     areas = {p.code: p.level for p in places}
-    obs = read_observations(cursor, indicator_ids(strategy), list(areas)) if cursor else None
+    obs = read_observations(con, indicator_ids(strategy), list(areas)) if con else None
     if obs is None or obs.height == 0:
         obs = pl.DataFrame(schema={"indicator_id": pl.String, "year": pl.Int64,
                                    "area_level": pl.String, "area_code": pl.String,
@@ -129,23 +119,17 @@ def fulfilment(cursor, strategy: Strategy, places: list[Place]) -> pl.DataFrame:
     return goal_fulfilment(obs, strategy, areas=areas)
 
 
-def synthetic_pairs(cursor, indicators: list[str], codes: list[str]) -> set[tuple[str, str]]:
+def synthetic_pairs(con, indicators: list[str], codes: list[str]) -> set[tuple[str, str]]:
     """``(indicator_id, area_code)`` of ``indicators`` × ``codes`` with synthetic observations
     (the demo's): what goal statuses built on them must say."""
-    has = cursor is not None and cursor.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'observations'"
-    ).fetchone()[0]
-    if not has or not indicators or not codes:
+    if con is None or not queries.has_observations(con) or not indicators or not codes:
         return set()
-    return set(cursor.execute(
-        "SELECT DISTINCT indicator_id, area_code FROM observations WHERE "
-        "coalesce(synthetic, false) AND indicator_id IN (SELECT unnest(?)) AND "
-        "area_code IN (SELECT unnest(?))", [indicators, codes]).fetchall())
+    return queries.synthetic_observation_pairs(con, indicators, codes)
 
 
-def synthetic_in(cursor, indicators: list[str], codes: list[str]) -> bool:
+def synthetic_in(con, indicators: list[str], codes: list[str]) -> bool:
     """Whether any observation of ``indicators`` for ``codes`` is synthetic."""
-    return bool(synthetic_pairs(cursor, indicators, codes))
+    return bool(synthetic_pairs(con, indicators, codes))
 
 
 def headline(frame: pl.DataFrame, strategy: Strategy, codes: list[str]) -> dict:
