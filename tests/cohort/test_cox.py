@@ -57,8 +57,8 @@ def test_ovarian_adjusted_model_matches_r():
     assert rx["std_error"][0] == pytest.approx(0.63204937, abs=1e-4)
     assert age["coef"][0] == pytest.approx(0.14732660, abs=1e-4)
     assert age["std_error"][0] == pytest.approx(0.04614705, abs=1e-4)
-    np.testing.assert_allclose([rx["lower_cl"][0], rx["upper_cl"][0]], [0.1296694, 1.544687], rtol=1e-3)
-    np.testing.assert_allclose([age["lower_cl"][0], age["upper_cl"][0]], [1.0585288, 1.268421], rtol=1e-3)
+    np.testing.assert_allclose([rx["lower"][0], rx["upper"][0]], [0.1296694, 1.544687], rtol=1e-3)
+    np.testing.assert_allclose([age["lower"][0], age["upper"][0]], [1.0585288, 1.268421], rtol=1e-3)
 
 
 def test_competing_codes_are_censored_and_missing_rows_counted():

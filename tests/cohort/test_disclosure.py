@@ -152,8 +152,8 @@ def test_every_count_in_every_output_is_zero_at_least_five_or_blank(out):
         if "suppressed" in df.columns:  # a suppressed row shows no count and no estimate
             hidden = df.filter(pl.col("suppressed"))
             # (a hazard ratio's counts are the whole model's, not its level's)
-            cols = ("hazard_ratio", "lower_cl") if "hazard_ratio" in df.columns else (
-                "n_persons", "n_at_risk", "n_events", "n_missing", "value", "lower_cl")
+            cols = ("hazard_ratio", "lower") if "hazard_ratio" in df.columns else (
+                "n_persons", "n_at_risk", "n_events", "n_missing", "value", "lower")
             for col in cols:
                 if col in hidden.columns:
                     assert hidden[col].null_count() == hidden.height, (path.name, col)

@@ -81,7 +81,7 @@ def test_small_cells_are_suppressed_with_reason():
     assert at1["few"]["value"] is None and at1["few"]["suppression_reason"] == "fewer than 5 events"
     assert at1["g1"]["value"] is None and at1["g1"]["suppression_reason"].startswith("secondary suppression")
     for g in ("tiny", "few", "g1"):  # a suppressed row shows no count at all (n_at_risk was 2 for tiny)
-        assert {at1[g][c] for c in ("n_persons", "n_at_risk", "n_events", "std_error", "lower_cl")} == {None}
+        assert {at1[g][c] for c in ("n_persons", "n_at_risk", "n_events", "std_error", "lower")} == {None}
     hidden = {c: at1["all"][c] - at1["g2"][c] for c in ("n_persons", "n_events")}
     assert hidden == {"n_persons": 43, "n_events": 13}  # what subtraction gives: three groups together
 
@@ -130,7 +130,7 @@ def test_end_to_end_tables_have_the_contract_columns():
     cohort = Cohort(table, pl.DataFrame())
     spec = _spec()
     surv = survival_estimates(cohort, spec)
-    assert {"value", "lower_cl", "upper_cl", "confidence", "statistic", "method", "suppressed"} <= set(surv.columns)
+    assert {"value", "lower", "upper", "confidence", "statistic", "method", "suppressed"} <= set(surv.columns)
     assert set(surv.filter(outcome="mace_nonfatal")["statistic"]) == {"cumulative incidence"}
     assert set(surv.filter(outcome="death")["statistic"]) == {"survival"}
     hr = hazard_ratios(cohort, spec, outcomes=["death"])

@@ -68,7 +68,7 @@ def test_true_hazard_ratios_inside_family_wise_ci(run):
     for (exposure, level), value in expected.items():
         row = hr.filter((pl.col("exposure") == exposure) & (pl.col("level") == level)).row(0, named=True)
         assert row["confidence"] == 0.95
-        se = (math.log(row["upper_cl"]) - math.log(row["lower_cl"])) / (2 * z95)
+        se = (math.log(row["upper"]) - math.log(row["lower"])) / (2 * z95)
         assert abs(math.log(value) - math.log(row["hazard_ratio"])) <= z * se, (exposure, level, value, row)
 
 
@@ -120,7 +120,7 @@ def test_true_survival_inside_family_wise_ci(run):
         assert row["confidence"] == 0.95, row
         # log-log interval: lower = S^exp(z95·σ), so σ = log(log(lower)/log(S)) / z95
         v = row["value"]
-        sigma = math.log(math.log(row["lower_cl"]) / math.log(v)) / z95
+        sigma = math.log(math.log(row["lower"]) / math.log(v)) / z95
         lower, upper = v ** math.exp(z * sigma), v ** math.exp(-z * sigma)
         assert lower <= s["survival"] <= upper, (s, row, (lower, upper))
     # the income quintile 'missing' holds one person: the smallest quintile that key results do not

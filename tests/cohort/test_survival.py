@@ -57,7 +57,7 @@ def test_km_matches_r_survfit_aml(group, rows):
     res = kaplan_meier(AML_TIME, AML_STATUS, AML_X, times=times, conf_type="log").filter(group=group)
     ref = np.array([r[1:] for r in rows], dtype=float)
     np.testing.assert_array_equal(res["n_at_risk"].to_numpy(), ref[:, 0])
-    for col, k, tol in (("value", 1, 6e-4), ("std_error", 2, 6e-5), ("lower_cl", 3, 6e-5), ("upper_cl", 4, 6e-4)):
+    for col, k, tol in (("value", 1, 6e-4), ("std_error", 2, 6e-5), ("lower", 3, 6e-5), ("upper", 4, 6e-4)):
         np.testing.assert_allclose(res[col].to_numpy(), ref[:, k], atol=tol, err_msg=col)
 
 
@@ -67,8 +67,8 @@ def test_km_pooled_at_chosen_times_matches_r():
     np.testing.assert_array_equal(res["n_at_risk"].to_numpy(), ref[:, 1])
     np.testing.assert_allclose(res["value"].to_numpy(), ref[:, 2], atol=6e-5)
     np.testing.assert_allclose(res["std_error"].to_numpy(), ref[:, 3], atol=6e-5)
-    np.testing.assert_allclose(res["lower_cl"].to_numpy(), ref[:, 4], atol=6e-5)
-    np.testing.assert_allclose(res["upper_cl"].to_numpy(), ref[:, 5], atol=6e-4)
+    np.testing.assert_allclose(res["lower"].to_numpy(), ref[:, 4], atol=6e-5)
+    np.testing.assert_allclose(res["upper"].to_numpy(), ref[:, 5], atol=6e-4)
 
 
 def test_km_log_log_interval_follows_kalbfleisch_prentice_from_published_values():
@@ -76,7 +76,7 @@ def test_km_log_log_interval_follows_kalbfleisch_prentice_from_published_values(
     # (Maintained). Checks the transform, tolerance 2e-3 because inputs are rounded.
     rows = R_MAINTAINED[3:6]
     res = kaplan_meier(AML_TIME, AML_STATUS, AML_X, times=[r[0] for r in rows]).filter(group="Maintained")
-    for (_, _, s, se, _, _), lo, hi in zip(rows, res["lower_cl"], res["upper_cl"], strict=True):
+    for (_, _, s, se, _, _), lo, hi in zip(rows, res["lower"], res["upper"], strict=True):
         k = np.exp(1.959964 * se / (s * np.log(s)))
         assert lo == pytest.approx(s ** (1 / k), abs=2e-3)
         assert hi == pytest.approx(s**k, abs=2e-3)
@@ -85,7 +85,7 @@ def test_km_log_log_interval_follows_kalbfleisch_prentice_from_published_values(
 def test_km_survival_zero_gives_missing_error():
     res = kaplan_meier(AML_TIME, AML_STATUS, AML_X, times=[45]).filter(group="Nonmaintained")
     assert res["value"][0] == 0.0
-    assert np.isnan(res["std_error"][0]) and np.isnan(res["lower_cl"][0])
+    assert np.isnan(res["std_error"][0]) and np.isnan(res["lower"][0])
 
 
 def test_aj_without_competing_events_is_one_minus_km_with_greenwood_se():
@@ -149,7 +149,7 @@ def test_properties_km_monotone_and_cifs_add_up(rows):
     f1 = aalen_johansen(t, e, g, times=grid, cause=1)["value"].to_numpy()
     f2 = aalen_johansen(t, e, g, times=grid, cause=2)["value"].to_numpy()
     np.testing.assert_allclose(f1 + f2, 1 - km["value"].to_numpy(), atol=1e-12)
-    lo, hi = km["lower_cl"].to_numpy(), km["upper_cl"].to_numpy()
+    lo, hi = km["lower"].to_numpy(), km["upper"].to_numpy()
     ok = ~np.isnan(lo)
     assert np.all(lo[ok] <= km["value"].to_numpy()[ok] + 1e-12)
     assert np.all(hi[ok] >= km["value"].to_numpy()[ok] - 1e-12)

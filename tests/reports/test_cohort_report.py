@@ -30,7 +30,7 @@ def _spec():
 def test_key_finding_sentence_matches_the_issue_example():
     # the example sentence of the issue text, generated from the numbers by rule hr_income
     hrs = pl.DataFrame({"outcome": ["death"], "exposure": ["income_quintile"], "level": ["1"], "reference": ["5"],
-                        "role": ["exposure"], "hazard_ratio": [1.45], "lower_cl": [1.20], "upper_cl": [1.75],
+                        "role": ["exposure"], "hazard_ratio": [1.45], "lower": [1.20], "upper": [1.75],
                         "n_events": [300], "suppressed": [False]})
     files = pl.DataFrame({"rows_read": [100], "rows_rejected": [2], "rows_set_missing": [1]})
     empty = pl.DataFrame(schema={"outcome": pl.String, "group_variable": pl.String, "group": pl.String,
@@ -43,7 +43,7 @@ def test_key_finding_sentence_matches_the_issue_example():
 
 def test_non_significant_hr_is_said_so():
     hrs = pl.DataFrame({"outcome": ["death"], "exposure": ["income_quintile"], "level": ["1"], "reference": ["5"],
-                        "role": ["exposure"], "hazard_ratio": [0.9], "lower_cl": [0.7], "upper_cl": [1.1],
+                        "role": ["exposure"], "hazard_ratio": [0.9], "lower": [0.7], "upper": [1.1],
                         "n_events": [30], "suppressed": [False]})
     files = pl.DataFrame({"rows_read": [1], "rows_rejected": [0], "rows_set_missing": [0]})
     empty = pl.DataFrame(schema={"outcome": pl.String, "group_variable": pl.String, "group": pl.String,

@@ -119,10 +119,10 @@ def test_several_levels_and_frame():
     frame = est.to_frame()
     assert list(frame.columns) == [
         "value",
-        "lower95_0cl",
-        "upper95_0cl",
-        "lower99_8cl",
-        "upper99_8cl",
+        "lower_95",
+        "upper_95",
+        "lower_998",
+        "upper_998",
         "confidence",
         "statistic",
         "method",

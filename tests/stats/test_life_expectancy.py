@@ -142,7 +142,7 @@ def test_table_many_groups_in_any_order():
     a = res.filter(pl.col("area") == "a")
     assert a["age_band"].to_list() == list(LIFE_TABLE_BANDS)
     np.testing.assert_allclose(a["value"].to_numpy(), VALUE, rtol=1e-9)
-    assert (res["lower99_8cl"] < res["lower95_0cl"]).all()
+    assert (res["lower_998"] < res["lower_95"]).all()
 
 
 def test_small_population_gives_reason():
@@ -192,11 +192,11 @@ def test_table_tiny_groups_give_no_warning_and_no_value():
     )
     ref = res.filter(pl.col("g") == "ref")
     np.testing.assert_allclose(ref["value"].to_numpy(), VALUE, rtol=1e-9)
-    np.testing.assert_allclose(ref["lower95_0cl"].to_numpy(), LOWER, rtol=1e-6)
+    np.testing.assert_allclose(ref["lower_95"].to_numpy(), LOWER, rtol=1e-6)
     tiny = res.filter(pl.col("g") == "tiny")
     no90 = res.filter(pl.col("g") == "no90")
     for part, why in ((tiny, "total population 5000 or less"),
                       (no90, "no deaths in the final (90+) band")):
-        for col in ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"):
+        for col in ("value", "lower_95", "upper_95", "lower_998", "upper_998"):
             assert part[col].is_nan().all()
         assert part["reason"].unique().to_list() == [why]

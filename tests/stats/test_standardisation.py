@@ -83,7 +83,7 @@ def test_dsr_table_matches_scalar_form_and_joins_by_key():
         ref = dsr(sub["deaths"], sub["pop"], esp)
         row = res.filter(pl.col("area") == area).row(0, named=True)
         assert row["value"] == pytest.approx(ref.value, rel=1e-12)
-        assert row["lowercl"] == pytest.approx(ref.lower, rel=1e-12)
+        assert row["lower"] == pytest.approx(ref.lower, rel=1e-12)
     # row order must not matter: the standard is joined by key, never by position
     shuffled = df.sample(fraction=1.0, shuffle=True, seed=3)
     again = dsr_table(shuffled, events="deaths", population="pop", age_band="band", by="area")
@@ -117,7 +117,7 @@ def test_dsr_table_flavours_and_levels():
         confidence=(0.95, 0.998),
     )
     assert isinstance(out_pd, pd.DataFrame)
-    assert {"lower95_0cl", "upper99_8cl", "standard"} <= set(out_pd.columns)
+    assert {"lower_95", "upper_998", "standard"} <= set(out_pd.columns)
     assert (out_pd["standard"] == "sweden_2024").all()
     out_pa = dsr_table(
         df.to_arrow(),
@@ -215,6 +215,6 @@ def test_dsr_table_mixes_computed_and_too_few_events():
     few = res.filter(pl.col("area") == "b_few").row(0, named=True)
     assert five["value"] == pytest.approx(75.52901, rel=1e-6)
     assert five["reason"] is None and five["total_count"] == 740
-    assert np.isnan(few["value"]) and np.isnan(few["lower95_0cl"])
+    assert np.isnan(few["value"]) and np.isnan(few["lower_95"])
     assert few["reason"] == "total count below 10" and few["total_count"] == 3
     assert res["reason"].dtype == pl.Utf8

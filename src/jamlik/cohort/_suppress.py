@@ -27,7 +27,7 @@ import polars as pl
 
 #: The documented lowest threshold (docs/registers.md): a spec may raise it, never lower it.
 MIN_COUNT_FLOOR = 5
-VALUE_COLUMNS = ("value", "std_error", "lower_cl", "upper_cl")
+VALUE_COLUMNS = ("value", "std_error", "lower", "upper")
 COUNT_COLUMNS = ("n_persons", "n_at_risk", "n_events", "n_missing")
 SECONDARY = "secondary suppression (protects another suppressed cell)"
 GROUP_HIDDEN = "group size suppressed (fewer than {m} persons, or protects such a group)"

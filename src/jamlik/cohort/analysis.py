@@ -149,7 +149,7 @@ def equity_table(survival: pl.DataFrame, process: pl.DataFrame, spec: StudySpec)
     for m in process["measure"].unique(maintain_order=True).to_list() if process.height else []:
         p = process.filter((pl.col("measure") == m) & (pl.col("group_variable") == "income_quintile")
                            & pl.col("group").is_in(["1", "2", "3", "4", "5"]))
-        series.append((m, p, (p["upper_cl"] - p["lower_cl"]) / (2 * z)))
+        series.append((m, p, (p["upper"] - p["lower"]) / (2 * z)))
     rows = []
     for name, df, se in series:
         if df.height != 5 or df["value"].null_count() or se.null_count():

@@ -24,7 +24,7 @@ def cox_hazard_ratios(frame: pl.DataFrame, *, duration: str, event: str, exposur
     """Fit ``h(t) = h0(t) exp(β·exposure dummies + γ·covariates)`` and return one row per term.
 
     Columns: term, role (exposure/adjustment), level, reference, coef, std_error, hazard_ratio,
-    lower_cl, upper_cl, p_value, confidence, n, n_events, n_excluded, method.
+    lower, upper, p_value, confidence, n, n_events, n_excluded, method.
     """
     from lifelines import CoxPHFitter
 
@@ -82,8 +82,8 @@ def cox_hazard_ratios(frame: pl.DataFrame, *, duration: str, event: str, exposur
         "coef": s.loc[[n[0] for n in names], "coef"].to_numpy(),
         "std_error": s.loc[[n[0] for n in names], "se(coef)"].to_numpy(),
         "hazard_ratio": s.loc[[n[0] for n in names], "exp(coef)"].to_numpy(),
-        "lower_cl": s.loc[[n[0] for n in names], lo_col].to_numpy(),
-        "upper_cl": s.loc[[n[0] for n in names], hi_col].to_numpy(),
+        "lower": s.loc[[n[0] for n in names], lo_col].to_numpy(),
+        "upper": s.loc[[n[0] for n in names], hi_col].to_numpy(),
         "p_value": s.loc[[n[0] for n in names], "p"].to_numpy(),
         "confidence": [confidence] * len(names),
         "n": [data.height] * len(names),

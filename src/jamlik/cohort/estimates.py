@@ -110,11 +110,11 @@ def standardised_estimates(cohort: Cohort, spec: StudySpec, *, by=("income_quint
                 "n_persons": agg["n_persons"].fill_null(0), "n_at_risk": agg["n_at_risk"].fill_null(0),
                 "n_events": agg["n_events"].fill_null(0),
                 "value": np.where(empty, np.nan, value), "std_error": np.where(empty, np.nan, se),
-                "lower_cl": np.where(empty, np.nan, lo), "upper_cl": np.where(empty, np.nan, hi),
+                "lower": np.where(empty, np.nan, lo), "upper": np.where(empty, np.nan, hi),
                 "confidence": spec.confidence, "statistic": agg["statistic"],
                 "method": agg["method"] + f"; directly standardised by {' × '.join(strata)} to the cohort",
                 "outcome": o.name, "group_variable": var, "standardised": True,
-            }).with_columns(pl.col(c).fill_nan(None) for c in ("value", "std_error", "lower_cl", "upper_cl")))
+            }).with_columns(pl.col(c).fill_nan(None) for c in ("value", "std_error", "lower", "upper")))
     out = _order(pl.concat(parts))
     # the crude table publishes the same counts: suppress at least what it suppresses
     crude = survival_estimates(cohort, spec, by=by, outcomes=outcomes, conf_type=conf_type)
@@ -162,7 +162,7 @@ def _protect_hazard_ratios(out: pl.DataFrame, m: int) -> pl.DataFrame:
     out = out.with_columns(suppression_reason=reason).with_columns(suppressed=pl.col("suppression_reason").is_not_null())
     hide = pl.col("suppressed")
     few_excluded = pl.col("n_excluded").is_between(1, m - 1)
-    estimates = ("coef", "std_error", "hazard_ratio", "lower_cl", "upper_cl", "p_value")
+    estimates = ("coef", "std_error", "hazard_ratio", "lower", "upper", "p_value")
     return out.with_columns(
         [pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in estimates]
         + [pl.when(few_excluded | (pl.col("n_events") < m)).then(None).otherwise(pl.col(c)).alias(c)
@@ -195,14 +195,14 @@ def process_estimates(cohort: Cohort, spec: StudySpec, *, by=GROUP_VARIABLES, me
                       n_missing=pl.col(m).is_null().sum()).sort("group"))
             p, lo, hi = _wilson_interval(g["n_events"].to_numpy(), g["n_persons"].to_numpy(), spec.confidence)
             parts.append(g.with_columns(
-                value=pl.Series(p).fill_nan(None), lower_cl=pl.Series(lo).fill_nan(None),
-                upper_cl=pl.Series(hi).fill_nan(None),
+                value=pl.Series(p).fill_nan(None), lower=pl.Series(lo).fill_nan(None),
+                upper=pl.Series(hi).fill_nan(None),
                 confidence=pl.lit(spec.confidence), statistic=pl.lit("proportion"),
                 method=pl.lit("Wilson score interval"), measure=pl.lit(m), group_variable=pl.lit(var)))
     if not parts:
         return pl.DataFrame()
     out = pl.concat(parts).select("measure", "group_variable", "group", "n_persons", "n_events", "n_missing",
-                                  "value", "lower_cl", "upper_cl", "confidence", "statistic", "method")
+                                  "value", "lower", "upper", "confidence", "statistic", "method")
     m = spec.min_cell_count
     return protect(out, m, partition=["measure"], keep=key_groups(spec),
                    reason=primary_reason(out, m, others=("n_missing",)),

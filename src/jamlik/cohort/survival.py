@@ -134,8 +134,8 @@ def _tidy(labels, codes_q, times_q, value, se, lo, hi, n_persons, n_events, n_ri
         "n_events": n_events.astype(np.int64),
         "value": value,
         "std_error": se,
-        "lower_cl": lo,
-        "upper_cl": hi,
+        "lower": lo,
+        "upper": hi,
         "confidence": np.full(value.size, confidence),
         "statistic": np.full(value.size, statistic, dtype=object).astype(str),
         "method": np.full(value.size, method, dtype=object).astype(str),
@@ -163,7 +163,7 @@ def kaplan_meier(time, event, group=None, *, times, confidence: float = 0.95,
     """Kaplan–Meier survival at ``times`` for each group (any event code > 0 is an event).
 
     Returns one row per group × time: group, time, n_persons, n_at_risk (just before t's step),
-    n_events (cumulative to t), value, std_error (Greenwood), lower_cl, upper_cl, confidence,
+    n_events (cumulative to t), value, std_error (Greenwood), lower, upper, confidence,
     statistic, method.
     """
     z = _check_common(confidence, conf_type)

@@ -132,8 +132,6 @@ def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
                               multiplier=ind.multiplier, min_count=MIN_DSR_COUNT,
                               backend="polars")
         res = res.rename({"total_count": "numerator", "total_pop": "denominator",
-                          "lower95_0cl": "lower_95", "upper95_0cl": "upper_95",
-                          "lower99_8cl": "lower_998", "upper99_8cl": "upper_998",
                           "reason": "note"})
         missing = (full.filter(pl.col("_bad")).group_by(SERIES)
                    .agg(pl.col("numerator", "denominator").sum())
@@ -174,9 +172,7 @@ def life_expectancy(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
     res = stats.life_expectancy_table(ok, deaths="numerator", population="denominator",
                                       age_band="age_band", by=SERIES, confidence=LEVELS,
                                       backend="polars")
-    res = res.filter(pl.col("age_band") == ind.life_expectancy_band).rename(
-        {"lower95_0cl": "lower_95", "upper95_0cl": "upper_95", "lower99_8cl": "lower_998",
-         "upper99_8cl": "upper_998", "reason": "note"})
+    res = res.filter(pl.col("age_band") == ind.life_expectancy_band).rename({"reason": "note"})
     totals = bad.select(*SERIES, numerator="_tot_numerator", denominator="_tot_denominator")
     res = res.join(totals, on=SERIES)
     missing = (bad.filter(pl.col("_bad"))

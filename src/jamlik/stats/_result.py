@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from jamlik.model.intervals import limit_columns
+
 __all__ = ["Estimate", "make_estimate"]
 
 _KEYS = (
@@ -23,9 +25,10 @@ _KEYS = (
 )
 
 
-def _level_label(level: float) -> str:
-    """``0.95 -> '95_0'``, ``0.998 -> '99_8'`` (PHEindicatormethods' column suffixes)."""
-    return f"{level * 100:.1f}".replace(".", "_")
+def limit_names(levels: tuple[float, ...], level: float) -> tuple[str, str]:
+    """The limit columns of ``level`` in a table of ``levels``: ``lower``/``upper`` when it
+    holds one level, else ``lower_95``/``upper_95``… (:mod:`jamlik.model.intervals`)."""
+    return limit_columns(None if len(levels) == 1 else level)
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,23 +83,20 @@ class Estimate(Mapping[str, Any]):
         return tuple(c) if isinstance(c, tuple) else (c,)
 
     def to_frame(self, backend: str = "pandas") -> Any:
-        """PHEindicatormethods-style table: value, lowercl, uppercl, confidence, statistic, method.
+        """A table like PHEindicatormethods': value, lower, upper, confidence, statistic, method.
 
-        With several levels the limit columns are ``lower95_0cl``, ``upper95_0cl``,
-        ``lower99_8cl``… as in PHEindicatormethods. ``backend`` is ``"pandas"`` or ``"polars"``.
+        With several levels the limit columns are ``lower_95``, ``upper_95``, ``lower_998``…
+        (:mod:`jamlik.model.intervals`). ``backend`` is ``"pandas"`` or ``"polars"``.
         """
         value = np.atleast_1d(np.asarray(self.value, dtype=float))
         n = value.shape[0]
         cols: dict[str, Any] = {"value": value}
         levels = self.levels
-        if len(levels) == 1:
-            cols["lowercl"] = np.atleast_1d(np.asarray(self.lower, dtype=float))
-            cols["uppercl"] = np.atleast_1d(np.asarray(self.upper, dtype=float))
-        else:
-            for lv in levels:
-                lo, hi = self.intervals[lv]
-                cols[f"lower{_level_label(lv)}cl"] = np.atleast_1d(np.asarray(lo, dtype=float))
-                cols[f"upper{_level_label(lv)}cl"] = np.atleast_1d(np.asarray(hi, dtype=float))
+        for lv in levels:
+            lo, hi = self.intervals[lv]
+            lower, upper = limit_names(levels, lv)
+            cols[lower] = np.atleast_1d(np.asarray(lo, dtype=float))
+            cols[upper] = np.atleast_1d(np.asarray(hi, dtype=float))
         cols["confidence"] = [", ".join(f"{lv * 100:g}%" for lv in levels)] * n
         cols["statistic"] = [self.statistic] * n
         cols["method"] = [self.method] * n

@@ -18,7 +18,7 @@ import polars as pl
 from jamlik.model.age_bands import LIFE_TABLE_BANDS, LIFE_TABLE_STARTS
 from jamlik.model.errors import DataError, InputError, SchemaError
 from jamlik.stats._intervals import z_value
-from jamlik.stats._result import Estimate, _level_label, make_estimate
+from jamlik.stats._result import Estimate, limit_names, make_estimate
 from jamlik.stats._tables import as_polars, group_list, output, require_columns
 from jamlik.stats._validate import as_array, check_nonnegative, check_positive, confidence_levels
 from jamlik.stats.life_table import SEPARATION, WIDTHS, _chiang_ii
@@ -227,13 +227,9 @@ def life_expectancy_table(
     cols: dict[str, Any] = {k: df[k] for k in keys}
     cols["age_band"] = np.tile(np.array(LIFE_TABLE_BANDS), g)
     cols["value"] = value.ravel()
-    if len(levels) == 1:
-        cols["lowercl"], cols["uppercl"] = (a.ravel() for a in limits[levels[0]])
-    else:
-        for lv in levels:
-            cols[f"lower{_level_label(lv)}cl"], cols[f"upper{_level_label(lv)}cl"] = (
-                a.ravel() for a in limits[lv]
-            )
+    for lv in levels:
+        lower, upper = limit_names(levels, lv)
+        cols[lower], cols[upper] = (a.ravel() for a in limits[lv])
     cols["se"] = se.ravel()
     res = pl.DataFrame(cols).with_columns(
         pl.lit(", ".join(f"{lv * 100:g}%" for lv in levels)).alias("confidence"),

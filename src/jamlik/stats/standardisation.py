@@ -15,7 +15,7 @@ import polars as pl
 
 from jamlik.model.errors import DataError, InputError, SchemaError
 from jamlik.stats._intervals import poisson_limits
-from jamlik.stats._result import Estimate, make_estimate
+from jamlik.stats._result import Estimate, limit_names, make_estimate
 from jamlik.stats._tables import as_polars, group_list, output, require_columns
 from jamlik.stats._validate import (
     as_array,
@@ -180,18 +180,7 @@ def _estimate_from_row(
     res: pl.DataFrame, levels: tuple[float, ...], multiplier: float, label: str, interval: str
 ) -> Estimate:
     row = res.row(0, named=True)
-    if len(levels) == 1:
-        lims = {levels[0]: (np.array([row["lowercl"]]), np.array([row["uppercl"]]))}
-    else:
-        from jamlik.stats._result import _level_label
-
-        lims = {
-            lv: (
-                np.array([row[f"lower{_level_label(lv)}cl"]]),
-                np.array([row[f"upper{_level_label(lv)}cl"]]),
-            )
-            for lv in levels
-        }
+    lims = {lv: tuple(np.array([row[c]]) for c in limit_names(levels, lv)) for lv in levels}
     val = row["value"]
     return make_estimate(
         np.array([np.nan if val is None else val]),
@@ -233,7 +222,7 @@ def dsr_table(
     the standard groups first. Every group must cover every band of the standard; a
     :class:`~jamlik.model.errors.SchemaError` names the group and the missing or extra bands.
     Returns one row per group: group columns, ``total_count``, ``total_pop``, ``value``,
-    ``lowercl``, ``uppercl`` (or ``lower95_0cl``… for several levels), ``confidence``,
+    ``lower``, ``upper`` (or ``lower_95``… for several levels), ``confidence``,
     ``statistic``, ``method``, ``standard`` and ``reason`` (why a value is missing).
     """
     levels = confidence_levels(confidence)
@@ -339,13 +328,9 @@ def dsr_table(
     out["total_count"] = total
     out["total_pop"] = sums["_n"].to_numpy()
     out["value"] = value
-    if len(levels) == 1:
-        out["lowercl"], out["uppercl"] = limits[levels[0]]
-    else:
-        from jamlik.stats._result import _level_label
-
-        for lv in levels:
-            out[f"lower{_level_label(lv)}cl"], out[f"upper{_level_label(lv)}cl"] = limits[lv]
+    for lv in levels:
+        lower, upper = limit_names(levels, lv)
+        out[lower], out[upper] = limits[lv]
     # The reason as an expression on a boolean column: an object array mixing None and text
     # cannot be cast to Utf8 (polars >= 2.1 raises "cannot cast 'Object' type").
     out["_ok"] = np.asarray(ok, dtype=bool)

@@ -50,14 +50,14 @@ def chart_specs(res: StudyResults) -> dict[str, dict]:
         hr = res.hazard_ratios.filter((pl.col("outcome") == o.name) & (pl.col("role") == "exposure")
                                       & ~pl.col("suppressed")).sort("exposure", "level", descending=[True, False])
         rows = [{"label": f"{group_label(r['exposure'], r['level'])} vs {group_label(r['exposure'], r['reference'])}",
-                 "hr": r["hazard_ratio"], "lower": r["lower_cl"], "upper": r["upper_cl"], "order": i}
+                 "hr": r["hazard_ratio"], "lower": r["lower"], "upper": r["upper"], "order": i}
                 for i, r in enumerate(hr.iter_rows(named=True))]
         if rows:
             specs["hazardkvoter"] = forest(rows, x_title=t("cohort.chart.hazard_ratios"))
         s = res.survival.filter((pl.col("outcome") == o.name) & (pl.col("group_variable") == "income_quintile")
                                 & (pl.col("time_years") == last) & (pl.col("group") != "missing"))
         rows = [{"group_label": group_label("income_quintile", r["group"]), "value": 100 * r["value"],
-                 "lower": 100 * r["lower_cl"], "upper": 100 * r["upper_cl"], "order": i}
+                 "lower": 100 * r["lower"], "upper": 100 * r["upper"], "order": i}
                 for i, r in enumerate(s.iter_rows(named=True)) if r["value"] is not None]
         if rows:
             specs["overlevnad_inkomst"] = _sized(breakdown_bars(rows, x_title=t("cohort.chart.survival",
@@ -66,7 +66,7 @@ def chart_specs(res: StudyResults) -> dict[str, dict]:
         p = res.process.filter((pl.col("group_variable") == "income_quintile") & (pl.col("group") != "missing"))
         for m in p["measure"].unique(maintain_order=True).to_list():
             rows = [{"group_label": group_label("income_quintile", r["group"]), "value": 100 * r["value"],
-                     "lower": 100 * r["lower_cl"], "upper": 100 * r["upper_cl"], "order": i}
+                     "lower": 100 * r["lower"], "upper": 100 * r["upper"], "order": i}
                     for i, r in enumerate(p.filter(pl.col("measure") == m).iter_rows(named=True))
                     if r["value"] is not None]
             if rows:

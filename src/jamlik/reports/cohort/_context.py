@@ -43,7 +43,7 @@ def context(res: StudyResults, charts: dict[str, str] | None = None) -> dict[str
         hr_rows.append({"outcome": o.label_sv or o.name, "exposure": t(f"breakdown.{r['exposure']}"),
                         "level": t("cohort.report.compared_with", level=group_label(r["exposure"], r["level"]),
                                    reference=group_label(r["exposure"], r["reference"])),
-                        "hr": "–" if r["suppressed"] else _ci(r["hazard_ratio"], r["lower_cl"], r["upper_cl"], pct=False),
+                        "hr": "–" if r["suppressed"] else _ci(r["hazard_ratio"], r["lower"], r["upper"], pct=False),
                         "events": fmt_number(r["n_events"], 0)})
     surv_tables = []
     for o in spec.outcomes:
@@ -57,9 +57,9 @@ def context(res: StudyResults, charts: dict[str, str] | None = None) -> dict[str
                 cells["n"] = _persons(c, spec.min_cell_count)
                 for w in windows:
                     cw = c.filter(pl.col("time_years") == w)
-                    cells[f"crude_{w:g}"] = _ci(cw["value"][0], cw["lower_cl"][0], cw["upper_cl"][0]) if cw.height else "–"
+                    cells[f"crude_{w:g}"] = _ci(cw["value"][0], cw["lower"][0], cw["upper"][0]) if cw.height else "–"
                     sw = std.filter((pl.col("group") == g) & (pl.col("time_years") == w))
-                    cells[f"std_{w:g}"] = _ci(sw["value"][0], sw["lower_cl"][0], sw["upper_cl"][0]) if sw.height else ""
+                    cells[f"std_{w:g}"] = _ci(sw["value"][0], sw["lower"][0], sw["upper"][0]) if sw.height else ""
                 rows.append(cells)
         kind = t("cohort.report.cumulative_incidence" if o.competing_death else "cohort.report.event_free")
         surv_tables.append({"title": f"{o.label_sv or o.name} – {kind}", "rows": rows})
@@ -68,9 +68,9 @@ def context(res: StudyResults, charts: dict[str, str] | None = None) -> dict[str
     for m in res.process["measure"].unique(maintain_order=True).to_list() if res.process.height else []:
         p = res.process.filter((pl.col("measure") == m) & (pl.col("group_variable") == "income_quintile"))
         total = res.process.filter((pl.col("measure") == m) & (pl.col("group_variable") == "total"))
-        vals = {r["group"]: _ci(r["value"], r["lower_cl"], r["upper_cl"], decimals=0) for r in p.iter_rows(named=True)}
+        vals = {r["group"]: _ci(r["value"], r["lower"], r["upper"], decimals=0) for r in p.iter_rows(named=True)}
         proc_rows.append({"measure": process_label(m),
-                          "total": (_ci(total["value"][0], total["lower_cl"][0], total["upper_cl"][0], decimals=0)
+                          "total": (_ci(total["value"][0], total["lower"][0], total["upper"][0], decimals=0)
                                     if total.height else "–"),
                           "groups": [vals.get(g, "–") for g in groups]})
     eq_rows = []

@@ -49,7 +49,7 @@ def _lower_first(text: str) -> str:
 
 
 def _hr_finding(rule: str, row: dict, outcome: tuple[str, str, str], spec: StudySpec) -> Finding:
-    hr, lo, hi = row["hazard_ratio"], row["lower_cl"], row["upper_cl"]
+    hr, lo, hi = row["hazard_ratio"], row["lower"], row["upper"]
     years = max(spec.follow_up.windows_years)
     name, labels = outcome[0], dict(zip(LANGUAGES, outcome[1:], strict=True))
     numbers = {"pct": fmt_number(abs(hr - 1) * 100, 0), "hr": fmt_number(hr, 2),
