@@ -10,8 +10,8 @@ import polars as pl
 from scipy.stats import chi2, norm
 
 from jamlik import stats
-from jamlik.engine._methods import SERIES
 from jamlik.engine.inequalities import GROUP_ORDER
+from jamlik.engine.methods import SERIES
 from jamlik.model.catalogue import Indicator
 
 THRESHOLD = 5       # numerators 1..4 are suppressed

@@ -31,8 +31,12 @@ from jamlik.model.areas import AreaLevel
 from jamlik.model.errors import DataError
 from jamlik.model.yaml_input import load_yaml
 
-METHODS = ("count", "proportion", "rate", "dsr", "life_expectancy", "survey_proportion",
-           "external")
+#: The methods the engine estimates from the warehouse, each one registered estimator of
+#: :mod:`jamlik.engine.methods` (which checks that it has exactly these).
+COMPUTED_METHODS = ("count", "proportion", "rate", "dsr", "life_expectancy", "survey_proportion")
+#: Every method an indicator file may name: the computed ones and ``external`` (values taken
+#: from a declared source, see :mod:`jamlik.engine.external`).
+METHODS = (*COMPUTED_METHODS, "external")
 #: How an external indicator's confidence limits are made from the source's numerator and
 #: denominator (``none``: the source's value is shown without limits).
 EXTERNAL_ESTIMATES = ("proportion", "rate", "none")
