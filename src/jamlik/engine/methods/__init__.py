@@ -54,10 +54,9 @@ def method_of(ind: Indicator) -> Method:
 def estimate(cells: Cells, wh, ind: Indicator) -> pl.DataFrame:
     """The indicator's rows by its method, in :data:`RESULT` columns plus the flags ``_syn``
     (made from synthetic input) and ``_fb`` (person-time fell back)."""
-    method = method_of(ind)
-    return method.input.run(method, cells, wh, ind)
+    return method_of(ind).run(cells, wh, ind)
 
 
 def missing_input(cells: Cells, wh, ind: Indicator) -> str | None:
     """Why the indicator cannot be computed from what is loaded, or None when it can."""
-    return method_of(ind).input.missing(cells, wh, ind)
+    return method_of(ind).missing(cells, wh, ind)

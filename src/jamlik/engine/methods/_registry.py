@@ -15,15 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
-from jamlik.engine._rollup import PERSON_TIME_NOTE
+from jamlik.engine._rollup import PERSON_TIME_NOTE, Cells
 from jamlik.model.catalogue import Indicator
-
-if TYPE_CHECKING:
-    from jamlik.engine._rollup import Cells
 
 #: Confidence levels of the published limits (``lower_95``/``upper_95``, ``lower_998``/…).
 LEVELS = (0.95, 0.998)
@@ -62,6 +59,14 @@ class Method:
     label: str
     standardised: bool = False
     pooled: bool = False
+
+    def run(self, cells: Cells, wh, ind: Indicator) -> pl.DataFrame:
+        """The indicator's rows, read from this method's input (see :class:`Input`)."""
+        return self.input.run(self, cells, wh, ind)
+
+    def missing(self, cells: Cells, wh, ind: Indicator) -> str | None:
+        """Why the indicator's input is not loaded, or None when it is."""
+        return self.input.missing(cells, wh, ind)
 
     def years_per_row(self, ind: Indicator) -> int:
         """How many years one row pools: the indicator's ``period_years`` for a pooled

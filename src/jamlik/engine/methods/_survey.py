@@ -1,11 +1,9 @@
-"""The survey method: weighted domain estimates from respondents, the nation from published figures.
+"""The survey method: weighted domain estimates, and the nation from published estimates.
 
 Its input, :data:`SURVEY_UNITS`, is one row per respondent (stratum, weight, 0/1 answer and the
 breakdown columns) and, for the nation, the national survey's published estimates.
 
-Domain estimates (stratified design, strata = kommun), vectorised over all domains:
-
-For a domain d: p̂ = Σ w·d·y / Ŵ_d with Ŵ_d = Σ w·d; the linearised values
+Domain estimates (stratified design, strata = kommun). For a domain d: p̂ = Σ w·d·y / Ŵ_d with Ŵ_d = Σ w·d; the linearised values
 u_i = w_i·d_i·(y_i − p̂)/Ŵ_d; var = Σ_h n_h/(n_h − 1)·(Σ_{i∈h} u_hi² − n_h·ū_h²) with n_h the
 respondents of stratum h in that year (the whole stratum, not only the domain) and
 ū_h = Σ_{i∈h} u_hi / n_h. Limits on the logit scale with Student's t, df = #PSU − #strata of the
