@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 
 import jamlik.equity as eq
 from jamlik.engine.inequalities import (
-    GROUP_ORDER,
     N_SIM_LINEAR,
     batch_measures,
     compute_inequalities,
     indicator_options,
     inequalities_frame,
 )
+from jamlik.model.breakdowns import BREAKDOWNS
 from jamlik.model.catalogue import load_catalogue
 from jamlik.store import Warehouse
 
@@ -161,12 +161,13 @@ def tiny():
 def _equity(ind_id, dim, groups: pl.DataFrame) -> dict[str, eq.InequalityResult]:
     opts = indicator_options(CAT[ind_id])
     g = groups.filter(~pl.col("suppressed")).sort("group_value")
-    if dim in GROUP_ORDER:
-        g = g.filter(pl.col("group_value").is_in(list(GROUP_ORDER[dim])))
+    ranks = BREAKDOWNS[dim].ranks if dim in BREAKDOWNS else {}
+    if ranks:
+        g = g.filter(pl.col("group_value").is_in(list(ranks)))
     pop = g["denominator"].to_numpy()
     est = g["value"].to_numpy()
     se = ((g["upper_95"] - g["lower_95"]) / (2 * Z)).to_numpy()
-    order = ([GROUP_ORDER[dim][v] for v in g["group_value"]] if dim in GROUP_ORDER else None)
+    order = [ranks[v] for v in g["group_value"]] if ranks else None
     ref = (g["group_value"].to_list().index("sweden") if dim == "birth_region" else None)
     out = {}
     for spec in eq.applicable_measures(order is not None, len(est),

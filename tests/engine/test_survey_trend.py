@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from jamlik import stats
 from jamlik.engine._publish import trend
-from jamlik.engine._survey import domain_estimates
+from jamlik.engine.methods._survey import domain_estimates
 from jamlik.model.catalogue import load_catalogue
 
 

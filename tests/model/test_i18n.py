@@ -36,15 +36,14 @@ def test_unknown_language_falls_back_to_swedish():
 
 
 def _group_values() -> set[tuple[str, str]]:
-    """Every (breakdown, group) a page or report can meet: the engine's groups per breakdown,
-    the profile reader's order, the classification targets, and education 'not_applicable'
-    (accepted in a region's aggregates for people under 25, jamlik/ingest/kinds/aggregates.py)."""
-    from jamlik.engine._rollup import GROUPS
+    """Every (breakdown, group) a page or report can meet: the groups of every breakdown and
+    its unknown value, the classification targets, and education 'not_applicable' (accepted in
+    a region's aggregates for people under 25, jamlik/ingest/kinds/aggregates.py)."""
     from jamlik.model._classification_files import BIRTH_REGIONS, EDUCATION_GROUPS
-    from jamlik.profiles.reader import GROUP_ORDER
+    from jamlik.model.breakdowns import BREAKDOWNS
 
-    found = {(b, g) for b, groups in {**GROUPS, **GROUP_ORDER}.items() for g in groups
-             if b != "total"}
+    found = {(b.name, g) for b in BREAKDOWNS.values() if b.name != "total"
+             for g in (*b.groups, *([b.unknown] if b.unknown else []))}
     found |= {("education", g) for g in (*EDUCATION_GROUPS, "not_applicable")}
     found |= {("birth_region", g) for g in BIRTH_REGIONS}
     return found

@@ -24,9 +24,10 @@ import polars as pl
 from jamlik.engine._aggregates import aggregate_cells, aggregate_rollup, national_from_lans
 from jamlik.engine._frames import COMMON, Frames, _age_range, _condition
 from jamlik.model.age_bands import LIFE_TABLE_BANDS, LIFE_TABLE_ENDS, LIFE_TABLE_STARTS
-from jamlik.model.catalogue import BREAKDOWNS, Count, Indicator
+from jamlik.model.breakdowns import BREAKDOWNS
+from jamlik.model.catalogue import Count, Indicator
 
-AGE_GROUPS = ("0-15", "16-29", "30-44", "45-64", "65-79", "80+")
+AGE_GROUPS = BREAKDOWNS["age_group"].groups
 #: Breakdowns per level: small areas only total and sex.
 LEVEL_BREAKDOWNS = {
     "nation": ("total", "sex", "age_group", "education", "income_quintile", "birth_region",
@@ -38,17 +39,6 @@ LEVEL_BREAKDOWNS = {
     "vardcentral": ("total", "sex", "age_group", "education", "income_quintile", "birth_region"),
     "regso": ("total", "sex"),
     "deso": ("total", "sex"),
-}
-#: Every value each breakdown can take (used to complete the groups of each area).
-GROUPS = {
-    "total": ("total",),
-    "sex": ("male", "female"),
-    "age_group": AGE_GROUPS,
-    "education": ("compulsory", "upper_secondary", "post_secondary_lt3y", "post_secondary_ge3y",
-                  "missing"),
-    "income_quintile": ("1", "2", "3", "4", "5"),
-    "birth_region": ("sweden", "nordic", "europe", "outside_europe"),
-    "socio_type": ("1", "2", "3", "4", "5"),
 }
 KEYS = ("year", "area_level", "area_code", "breakdown", "group_value", "_band")
 

@@ -14,19 +14,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import numpy as np
 import polars as pl
-from scipy.special import expit, logit
-from scipy.stats import norm
 
 from jamlik.engine import _publish
 from jamlik.engine._aggregates import FALLBACK_NOTE
-from jamlik.engine._frames import Frames, _condition
-from jamlik.engine._methods import LEVELS, SERIES, _finish, blank_first_year, estimate
-from jamlik.engine._rollup import Cells, levels_of, national_variables, rolled_up
-from jamlik.engine._survey import DOMAIN, domain_estimates, survey_domains
+from jamlik.engine._frames import Frames
+from jamlik.engine._rollup import Cells
+from jamlik.engine.methods import estimate, missing_input
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
-from jamlik.model.errors import DataError, InputError
+from jamlik.model.errors import InputError
 from jamlik.store import queries
 from jamlik.store.schema import OBSERVATION_COLUMNS
 
@@ -57,107 +53,12 @@ def fingerprint(wh, ind: Indicator) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def survey_indicator(frames: Frames, wh, ind: Indicator) -> pl.DataFrame:
-    """Weighted domain estimates for lan/kommun; the nation from ``national_survey``."""
-    from jamlik.engine._frames import filtered
-
-    base = frames("survey")
-    questions = [c for count in (ind.numerator, ind.denominator) if count is not None
-                 for c in (count.where or {}) if c not in base.columns]
-    if questions:
-        loaded = {r[0] for r in wh.con.execute("SELECT question FROM survey_questions").fetchall()}
-        for q in questions:
-            if q not in loaded:
-                raise DataError(f"the survey question {q!r} is not loaded (declare it under "
-                                f"questions: in the survey mapping)", file=f"{ind.id}.yaml",
-                                column="numerator.where", value=q)
-    t = filtered(frames, ind.denominator, ind, base=frames.survey(questions))
-    y = None
-    for col, spec in (ind.numerator.where or {}).items():
-        cond = _condition(t, col, spec, f"{ind.id}.yaml")
-        y = cond if y is None else y & cond
-        t = t.filter(t[col].notnull())
-    units = t.mutate(y=y.cast("float64")).select(
-        "year", "kommun_code", "stratum", "weight", "y", "sex", "age", "education",
-        "income_quintile", "birth_region").to_polars().with_row_index("_unit")
-    units = units.with_columns(pl.col("year").cast(pl.Int16))
-    est = domain_estimates(units, survey_domains(units, ind), LEVELS)
-    m = ind.multiplier
-    est = est.with_columns(pl.col("value", "lower_95", "upper_95", "lower_998", "upper_998") * m,
-                           numerator=pl.col("x").cast(pl.Float64),
-                           denominator=pl.col("n").cast(pl.Float64),
-                           note=pl.lit("numerator and denominator are unweighted respondents"))
-    out = [est.select(*DOMAIN, "numerator", "denominator", "value", "lower_95", "upper_95",
-                      "lower_998", "upper_998", "note")]
-    measure = ind.national.get("survey_measure")
-    if measure and "nation" in levels_of(ind):
-        nat = pl.from_arrow(wh.con.execute(
-            "SELECT year, sex, estimate, se, respondents FROM national_survey WHERE measure = ?",
-            [measure]).to_arrow_table())
-        nat = nat.filter(pl.col("sex").is_in(["total", "male", "female"]))
-        p = nat["estimate"].to_numpy()
-        se = nat["se"].fill_null(np.nan).to_numpy()
-        cols = {}
-        inner = (p > 0) & (p < 1) & (se > 0)
-        pc = np.where(inner, p, 0.5)
-        for lv, tag in zip(LEVELS, ("95", "998"), strict=True):
-            half = norm.ppf(lv + (1 - lv) / 2) * se / (pc * (1 - pc))
-            cols[f"lower_{tag}"] = np.where(inner, expit(logit(pc) - half), np.nan) * m
-            cols[f"upper_{tag}"] = np.where(inner, expit(logit(pc) + half), np.nan) * m
-        nat = nat.with_columns(
-            year=pl.col("year").cast(pl.Int16), area_level=pl.lit("nation"),
-            area_code=pl.lit("SE"),
-            breakdown=pl.when(pl.col("sex") == "total").then(pl.lit("sex"))
-            .otherwise(pl.lit("sex")),
-            group_value=pl.col("sex"), numerator=pl.lit(None, dtype=pl.Float64),
-            denominator=pl.col("respondents").cast(pl.Float64), value=pl.col("estimate") * m,
-            note=pl.lit("national comparison from the national survey (published estimate)"),
-            **{k: pl.Series(v) for k, v in cols.items()})
-        nat = nat.with_columns(
-            breakdown=pl.when(pl.col("sex") == "total").then(pl.lit("total"))
-            .otherwise(pl.lit("sex")),
-            group_value=pl.when(pl.col("sex") == "total").then(pl.lit("total"))
-            .otherwise(pl.col("sex")))
-        out.append(nat.select(out[0].columns))
-    df = pl.concat(out, how="vertical_relaxed")
-    return _finish(df, ind, "taylor_linearisation_logit", None)
-
-
-def _flags(rolled: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
-    """Per series: ``_syn`` (any synthetic input) and ``_fb`` (person-time fell back), over
-    the years a row pools (the window of a multi-year life expectancy)."""
-    span = ind.period_years if ind.method == "life_expectancy" else 1
-    flags = rolled.group_by(SERIES).agg(pl.col("_syn").any(), pl.col("_fb").any())
-    if span > 1:
-        flags = (pl.concat([flags.with_columns(pl.col("year") + j) for j in range(span)])
-                 .group_by(SERIES).agg(pl.col("_syn").any(), pl.col("_fb").any()))
-    return flags
-
-
-def _survey_synthetic(wh, ind: Indicator) -> tuple[bool, bool]:
-    """(survey microdata synthetic?, national survey synthetic?)"""
-    rows = dict(wh.con.execute(
-        "SELECT target, bool_or(coalesce(synthetic, false)) FROM loads "
-        "WHERE target IN ('survey', 'national_survey') GROUP BY 1").fetchall())
-    return bool(rows.get("survey")), bool(rows.get("national_survey"))
 
 
 def compute_indicator(cells: Cells, wh, ind: Indicator, parents: pl.DataFrame,
                       computed_at: datetime) -> pl.DataFrame:
     """All published rows of one indicator (suppressed values already blanked)."""
-    if ind.is_survey:
-        res = survey_indicator(cells.frames, wh, ind)
-        micro, nat = _survey_synthetic(wh, ind)
-        res = res.with_columns(_syn=pl.when(pl.col("area_level") == "nation")
-                               .then(pl.lit(nat)).otherwise(pl.lit(micro)), _fb=pl.lit(False))
-    else:
-        rolled = rolled_up(cells, ind)
-        flags = _flags(rolled, ind)
-        res = estimate(rolled.drop("_syn", "_fb"), ind)
-        res = res.join(flags, on=SERIES, how="left").with_columns(
-            pl.col("_syn").fill_null(False), pl.col("_fb").fill_null(False))
-        res = blank_first_year(res, ind, cells.frames.register_years()[0],
-                               cells.frames.region_lans())
+    res = estimate(cells, wh, ind)
     res = res.with_columns(indicator_id=pl.lit(ind.id),
                            value=pl.col("value").fill_nan(None))
     for c in ("lower_95", "upper_95", "lower_998", "upper_998"):
@@ -249,50 +150,6 @@ def compute(warehouse, *, indicators: Iterable[str] | None = None, force: bool =
     return ComputeReport(run_id=run_id, computed=tuple(todo), skipped=skipped, rows=rows,
                          seconds=time.perf_counter() - started, timings=timings,
                          missing=missing)
-
-
-_LOAD_KIND = {"person_years": "population", "deaths": "deaths", "care_events": "care",
-              "person_measures": "measures", "conditions": "conditions", "survey": "survey"}
-
-
-def missing_input(cells: Cells, wh, ind: Indicator) -> str | None:
-    """Why the indicator cannot be computed from what is loaded, or None when it can."""
-    if ind.is_survey:
-        measure = ind.national.get("survey_measure")
-        nat = measure is not None and wh.con.execute(
-            "SELECT count(*) FROM national_survey WHERE measure = ?", [measure]).fetchone()[0]
-        columns = set(cells.frames("survey").columns)
-        loaded = {r[0] for r in wh.con.execute("SELECT question FROM survey_questions")
-                  .fetchall()}
-        unloaded = sorted({c for count in (ind.numerator, ind.denominator) if count is not None
-                           for c in (count.where or {}) if c not in columns | loaded})
-        if unloaded:
-            return (f"the survey question {unloaded[0]!r} is not loaded (declare it under "
-                    "questions: in the survey mapping)")
-        if cells.rows("survey") or nat:
-            return None
-        return ("no survey loaded (jamlik load survey)"
-                + (f" and no national estimates for {measure!r} (jamlik load survey-national)"
-                   if measure else ""))
-    if cells.micro_ok(ind):
-        return None
-    names = national_variables(ind)
-    have = cells.aggregate_names()
-    if names and all(n in have for n in names) and levels_of(ind) != ():
-        return None
-    why = []
-    tables = ["person_years"] + [
-        {"deaths": "deaths", "care_events": "care_events", "person_measures": "person_measures",
-         "conditions": "conditions"}[c.source]
-        for c in (ind.numerator, ind.denominator) if c is not None and c.source in
-        ("deaths", "care_events", "person_measures", "conditions")]
-    for t in dict.fromkeys(tables):
-        if cells.rows(t) == 0:
-            why.append(f"no {t} loaded (jamlik load {_LOAD_KIND[t]})")
-    if names:
-        lacking = [n for n in names if n not in have]
-        why.append(f"no aggregates with {', '.join(lacking)} (jamlik load aggregates)")
-    return " and ".join(why) or "no input loaded"
 
 
 def warehouse_catalogue(wh, extra: Iterable[str] = ()) -> Catalogue:

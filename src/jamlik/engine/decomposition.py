@@ -33,6 +33,7 @@ from jamlik.engine._frames import Frames
 from jamlik.engine._rollup import band_index
 from jamlik.equity import arriaga
 from jamlik.model.age_bands import LIFE_TABLE_BANDS
+from jamlik.model.breakdowns import BREAKDOWNS
 from jamlik.model.errors import InputError
 from jamlik.store import queries
 
@@ -40,10 +41,9 @@ __all__ = ["CAUSES", "DecompositionReport", "compute_le_decomposition", "decompo
 
 CAUSES = ("ischaemic_heart", "cerebrovascular", "other_circulatory", "neoplasms", "respiratory",
           "external", "dementia", "diabetes", "other")
-#: (dimension, disadvantaged group, advantaged group)
-GROUP_COMPARISONS = (("income_quintile", "1", "5"),
-                     ("education", "compulsory", "post_secondary_ge3y"),
-                     ("socio_type", "1", "5"))
+#: (dimension, most disadvantaged group, most advantaged group): the ends of each gradient.
+GROUP_COMPARISONS = tuple((b.name, b.most_disadvantaged, b.most_advantaged) for b in (
+    BREAKDOWNS[name] for name in ("income_quintile", "education", "socio_type")))
 EDUCATION_FROM_AGE = 25
 COLUMNS = ["comparison", "dimension", "area_level", "area_code", "group_1", "group_2", "period",
            "first_year", "last_year", "age_band", "band_order", "cause", "contribution",

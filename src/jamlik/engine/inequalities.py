@@ -28,16 +28,14 @@ import polars as pl
 from scipy.special import expit, ndtr, ndtri
 
 from jamlik.equity import applicable_measures
+from jamlik.model.breakdowns import BREAKDOWNS
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
 from jamlik.model.errors import InputError
 from jamlik.store import queries
 
 __all__ = [
-    "GROUP_ORDER",
     "INEQUALITY_COLUMNS",
-    "REFERENCE_GROUP",
     "SUBAREAS",
-    "UNORDERED",
     "InequalityReport",
     "batch_measures",
     "compute_inequalities",
@@ -46,18 +44,10 @@ __all__ = [
     "inequalities_frame",
 ]
 
-#: Ordered dimensions: group value -> rank (1 = most disadvantaged). Education 'missing' is
-#: not a level and is left out of the education dimension.
-GROUP_ORDER: dict[str, dict[str, int]] = {
-    "education": {"compulsory": 1, "upper_secondary": 2, "post_secondary_lt3y": 3,
-                  "post_secondary_ge3y": 4},
-    "income_quintile": {str(q): q for q in range(1, 6)},
-    "socio_type": {str(q): q for q in range(1, 6)},
-}
-#: Unordered breakdown dimensions.
-UNORDERED = ("sex", "birth_region")
-#: Reference subgroup of an unordered dimension (used by D, R, PAR, PAF, MDRU, MDRW).
-REFERENCE_GROUP = {"birth_region": "sweden"}
+#: The breakdown dimensions the measures compare (:data:`jamlik.model.breakdowns.BREAKDOWNS`):
+#: ordered ones by the ranks of their levels (an unknown group, e.g. education 'missing', is
+#: left out), unordered ones against their reference group where they have one.
+COMPARED = tuple(b for b in BREAKDOWNS.values() if b.compared)
 #: Sub-area dimensions: (child level, parent level); the parent is the area of the set.
 SUBAREAS = (("deso", "kommun"), ("regso", "kommun"), ("kommun", "lan"), ("lan", "nation"))
 
@@ -117,12 +107,13 @@ def group_sets(obs: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
         usable=(~pl.col("suppressed")) & pl.col("value").is_not_null()
         & pl.col("value").is_not_nan() & pl.col("denominator").is_not_null())
     parts = []
-    for dim, ranks in GROUP_ORDER.items():
-        rank = pl.col("group_value").replace_strict(ranks, default=None, return_dtype=pl.Int32)
-        part = base.filter(pl.col("breakdown") == dim).with_columns(order=rank)
+    for b in (b for b in COMPARED if b.ordered):
+        rank = pl.col("group_value").replace_strict(b.ranks, default=None, return_dtype=pl.Int32)
+        part = base.filter(pl.col("breakdown") == b.name).with_columns(order=rank)
         parts.append(part.filter(pl.col("order").is_not_null())
                      .with_columns(ordered=pl.lit(True)))
-    parts.append(base.filter(pl.col("breakdown").is_in(UNORDERED))
+    parts.append(base.filter(pl.col("breakdown").is_in([b.name for b in COMPARED
+                                                        if not b.ordered]))
                  .with_columns(order=pl.lit(None, pl.Int32), ordered=pl.lit(False)))
     parts = [p.rename({"breakdown": "dimension"}) for p in parts]
     totals = base.filter(pl.col("breakdown") == "total")
@@ -489,7 +480,7 @@ def _bucket(part: pl.DataFrame, ordered: bool, k: int, opts: dict, confidence: f
     ref = np.full(n, -1)
     dims = part["dimension"].to_numpy()
     if not ordered:
-        for dim, name in REFERENCE_GROUP.items():
+        for dim, name in ((b.name, b.reference) for b in COMPARED if b.reference):
             hit = np.equal(G, name) & (dims == dim)[:, None]
             ref = np.where(hit.any(1), hit.argmax(1), ref)
     res = batch_measures(P, Y, S, R, ref, ordered=ordered, scale=opts["scale"],

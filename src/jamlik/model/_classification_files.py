@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jamlik.model.breakdowns import BREAKDOWNS
 from jamlik.model.errors import DataError, SchemaError
 
 #: The groups jamlik's breakdowns know; a file mapping to anything else is refused.
-EDUCATION_GROUPS = ("compulsory", "upper_secondary", "post_secondary_lt3y",
-                    "post_secondary_ge3y", "missing")
-BIRTH_REGIONS = ("sweden", "nordic", "europe", "outside_europe")
+EDUCATION_GROUPS = (*BREAKDOWNS["education"].groups, BREAKDOWNS["education"].unknown)
+BIRTH_REGIONS = BREAKDOWNS["birth_region"].groups
 
 _ITEM = re.compile(r"^([A-Z][0-9]{2}[0-9]?)(?:-([A-Z][0-9]{2}[0-9]?))?$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -28,21 +28,22 @@ from typing import Any
 
 from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.model.areas import AreaLevel
+from jamlik.model.breakdowns import BREAKDOWNS
 from jamlik.model.errors import DataError
 from jamlik.model.yaml_input import load_yaml
 
-METHODS = ("count", "proportion", "rate", "dsr", "life_expectancy", "survey_proportion",
-           "external")
+#: The methods the engine estimates from the warehouse, each one registered estimator of
+#: :mod:`jamlik.engine.methods` (which checks that it has exactly these).
+COMPUTED_METHODS = ("count", "proportion", "rate", "dsr", "life_expectancy", "survey_proportion")
+#: Every method an indicator file may name: the computed ones and ``external`` (values taken
+#: from a declared source, see :mod:`jamlik.engine.external`).
+METHODS = (*COMPUTED_METHODS, "external")
 #: How an external indicator's confidence limits are made from the source's numerator and
 #: denominator (``none``: the source's value is shown without limits).
 EXTERNAL_ESTIMATES = ("proportion", "rate", "none")
 POLARITIES = ("high_is_good", "low_is_good", "no_judgement")
 #: The unit sources the engine knows how to count (see docs/indicators.md).
 SOURCES = ("population", "deaths", "care_events", "person_measures", "conditions", "survey")
-#: Breakdown dimensions; ``total`` is the whole population.
-BREAKDOWNS = ("total", "sex", "age_group", "education", "income_quintile", "birth_region",
-              "socio_type")
-ORDERED_BREAKDOWNS = ("education", "income_quintile", "socio_type")
 STANDARDS = ("esp2013", "sweden_2000", "sweden_2022", "sweden_2024")
 
 
@@ -93,7 +94,7 @@ class Indicator:
     standard: str | None = None
     life_expectancy_band: str | None = None
     levels: tuple[AreaLevel, ...] = tuple(AreaLevel)
-    breakdowns: tuple[str, ...] = BREAKDOWNS
+    breakdowns: tuple[str, ...] = tuple(BREAKDOWNS)
     national: Mapping[str, str] = field(default_factory=dict)
     decimals: int = 1
     period_years: int = 1
@@ -294,7 +295,7 @@ def parse_indicator(data: Any, file: str) -> Indicator:
                         column="id", value=ident)
     method = choice("method", METHODS)
     levels = tuple(AreaLevel(lv) for lv in data.get("levels", [lv.value for lv in AreaLevel]))
-    breakdowns = tuple(data.get("breakdowns", BREAKDOWNS))
+    breakdowns = tuple(data.get("breakdowns", tuple(BREAKDOWNS)))
     for b in breakdowns:
         if b not in BREAKDOWNS:
             raise DataError(f"unknown breakdown, expected some of {list(BREAKDOWNS)}", file=file,

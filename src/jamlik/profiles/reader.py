@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from jamlik.geo import Area, AreaRegistry
 from jamlik.model import AreaLevel, InputError
+from jamlik.model.breakdowns import BREAKDOWNS
 from jamlik.model.catalogue import Catalogue, Indicator
 from jamlik.profiles.model import (
     AreaProfile,
@@ -29,17 +30,6 @@ from jamlik.store.schema import PROFILE_OBSERVATION_COLUMNS, select_list
 
 #: The columns a profile reads from ``observations``.
 _COLUMNS = select_list(PROFILE_OBSERVATION_COLUMNS)
-BREAKDOWN_ORDER = ("sex", "age_group", "education", "income_quintile", "birth_region",
-                   "socio_type")
-GROUP_ORDER = {
-    "sex": ("female", "male"),
-    "age_group": ("0-15", "16-29", "30-44", "45-64", "65-79", "80+"),
-    "education": ("compulsory", "upper_secondary", "post_secondary_lt3y",
-                  "post_secondary_ge3y"),
-    "income_quintile": ("1", "2", "3", "4", "5"),
-    "birth_region": ("sweden", "nordic", "europe", "outside_europe"),
-    "socio_type": ("1", "2", "3", "4", "5"),
-}
 PEER_FEATURES = ("share_post_secondary", "share_low_income", "share_born_abroad",
                  "share_aged_80plus")
 
@@ -122,10 +112,10 @@ class ProfileReader:
                 comp_code = parent.code if (key == "parent" and parent) else "SE"
                 comp_series = _series(by_key.get((ind.id, comp_code, "total"), []))
             groups = []
-            for breakdown in BREAKDOWN_ORDER:
+            for breakdown in (b for b in BREAKDOWNS if b != "total"):
                 latest_groups = [r for r in by_key.get((ind.id, code, breakdown), [])
                                  if r["year"] == latest["year"]]
-                order = GROUP_ORDER.get(breakdown, ())
+                order = BREAKDOWNS[breakdown].groups
                 latest_groups.sort(key=lambda r, o=order: (o.index(r["group_value"])
                                                            if r["group_value"] in o else 99))
                 for r in latest_groups:
@@ -310,7 +300,7 @@ class ProfileReader:
             "AND year = ? AND breakdown <> 'total'", [indicator_id, breakdown_area, year])
         breakdowns: dict[str, list[dict]] = defaultdict(list)
         for r in breakdown_rows:
-            order = GROUP_ORDER.get(r["breakdown"], ())
+            order = b.groups if (b := BREAKDOWNS.get(r["breakdown"])) else ()
             breakdowns[r["breakdown"]].append({
                 "group": r["group_value"], "value": _num(r["value"]),
                 "lower": _num(r["lower_95"]), "upper": _num(r["upper_95"]),

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import pyarrow as pa
 
 from jamlik.store.connection import Connection
 from jamlik.store.schema import OBSERVATION_COLUMNS, select_list
@@ -231,3 +232,31 @@ def synthetic_observation_pairs(con, indicators: list[str], codes: list[str]) ->
         "SELECT DISTINCT indicator_id, area_code FROM observations WHERE "
         "coalesce(synthetic, false) AND indicator_id IN (SELECT unnest(?)) AND "
         "area_code IN (SELECT unnest(?))", [indicators, codes]).fetchall())
+
+
+# -- survey ----------------------------------------------------------------------------------
+def survey_question_ids(con: Connection) -> set[str]:
+    """The survey questions loaded (``survey_questions.question``)."""
+    return {r[0] for r in con.execute("SELECT question FROM survey_questions").fetchall()}
+
+
+def national_survey(con: Connection, measure: str) -> pa.Table:
+    """The national survey's published ``year, sex, estimate, se, respondents`` of one
+    measure."""
+    return con.execute("SELECT year, sex, estimate, se, respondents FROM national_survey "
+                       "WHERE measure = ?", [measure]).to_arrow_table()
+
+
+def national_survey_rows(con: Connection, measure: str) -> int:
+    """How many national survey rows one measure has."""
+    return con.execute("SELECT count(*) FROM national_survey WHERE measure = ?",
+                       [measure]).fetchone()[0]
+
+
+def synthetic_loads(con: Connection, targets: Iterable[str]) -> dict[str, bool]:
+    """Whether any load into each of ``targets`` was synthetic (False when never loaded)."""
+    targets = list(targets)
+    rows = dict(con.execute(
+        "SELECT target, bool_or(coalesce(synthetic, false)) FROM loads "
+        "WHERE target IN (SELECT unnest(?)) GROUP BY 1", [targets]).fetchall())
+    return {t: bool(rows.get(t)) for t in targets}

@@ -1,4 +1,10 @@
-"""Statistics on rolled-up counts, vectorised with :mod:`jamlik.stats` (one call per indicator)."""
+"""Methods on rolled-up counts: count, proportion, rate, DSR and life expectancy.
+
+Their input, :data:`CELLS`, is the indicator's counts rolled up to every area level ×
+breakdown group (× life-table band for the age-standardised methods), from the region's
+registers and the aggregated data (:func:`jamlik.engine._rollup.rolled_up`). Each estimator is
+vectorised with :mod:`jamlik.stats`: one call per indicator, never one per area.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,12 @@ import numpy as np
 import polars as pl
 
 from jamlik import stats
-from jamlik.engine._rollup import PERSON_TIME_NOTE
+from jamlik.engine._rollup import Cells, levels_of, national_variables, rolled_up
+from jamlik.engine.methods._registry import LEVELS, SERIES, Input, Method, register
 from jamlik.model.age_bands import LIFE_TABLE_BANDS
 from jamlik.model.catalogue import Indicator
 
-LEVELS = (0.95, 0.998)
-SERIES = ["year", "area_level", "area_code", "breakdown", "group_value"]
-RESULT = [*SERIES, "period", "numerator", "denominator", "value", "lower_95", "upper_95",
-          "lower_998", "upper_998", "method", "standard", "multiplier", "note"]
 MIN_DSR_COUNT = 10
-EDUCATION_NOTE = "education is known from age 25: the education breakdown covers ages 25+"
 #: Unit sources whose units take the register attributes of the year before (deaths, events).
 EVENT_SOURCES = ("deaths", "care_events")
 #: Breakdowns that only the person's register row gives.
@@ -25,22 +27,62 @@ FIRST_YEAR_NOTE = ("not computed: {year} is the first register year, so people w
                    "education, income or vårdcentral")
 
 
-def _finish(df: pl.DataFrame, ind: Indicator, method: str, standard: str | None) -> pl.DataFrame:
-    period = pl.col("year").cast(pl.Utf8)
-    if ind.method == "life_expectancy" and ind.period_years > 1:
-        period = (pl.col("year") - ind.period_years + 1).cast(pl.Utf8) + "–" + period
-    note = pl.col("note") if "note" in df.columns else pl.lit(None, dtype=pl.Utf8)
-    edu = pl.when(pl.col("breakdown") == "education").then(pl.lit(EDUCATION_NOTE))
-    mean_pop = pl.lit(PERSON_TIME_NOTE if ind.person_time else None, dtype=pl.Utf8)
-    df = df.with_columns(
-        period=period, method=pl.lit(method), standard=pl.lit(standard, dtype=pl.Utf8),
-        multiplier=pl.lit(float(ind.multiplier)),
-        note=pl.concat_str([note, edu, mean_pop], separator="; ", ignore_nulls=True),
-    )
-    for c in ("value", "lower_95", "upper_95", "lower_998", "upper_998"):
-        if c not in df.columns:
-            df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias(c))
-    return df.select(RESULT).with_columns(pl.col("note").replace("", None))
+# -- the input: rolled-up cells ----------------------------------------------------------------
+def _run(method: Method, cells: Cells, wh, ind: Indicator) -> pl.DataFrame:
+    rolled = rolled_up(cells, ind)
+    flags = _flags(rolled, ind, method)
+    res = method.finish(method.estimate(rolled.drop("_syn", "_fb"), ind), ind)
+    res = res.join(flags, on=SERIES, how="left").with_columns(
+        pl.col("_syn").fill_null(False), pl.col("_fb").fill_null(False))
+    return blank_first_year(res, ind, method, cells.frames.register_years()[0],
+                            cells.frames.region_lans())
+
+
+def _flags(rolled: pl.DataFrame, ind: Indicator, method: Method) -> pl.DataFrame:
+    """Per series: ``_syn`` (any synthetic input) and ``_fb`` (person-time fell back), over
+    the years a row pools (the window of a multi-year life expectancy)."""
+    span = method.years_per_row(ind)
+    flags = rolled.group_by(SERIES).agg(pl.col("_syn").any(), pl.col("_fb").any())
+    if span > 1:
+        flags = (pl.concat([flags.with_columns(pl.col("year") + j) for j in range(span)])
+                 .group_by(SERIES).agg(pl.col("_syn").any(), pl.col("_fb").any()))
+    return flags
+
+
+_LOAD_KIND = {"person_years": "population", "deaths": "deaths", "care_events": "care",
+              "person_measures": "measures", "conditions": "conditions", "survey": "survey"}
+
+
+def _missing(cells: Cells, wh, ind: Indicator) -> str | None:
+    if cells.micro_ok(ind):
+        return None
+    names = national_variables(ind)
+    have = cells.aggregate_names()
+    if names and all(n in have for n in names) and levels_of(ind) != ():
+        return None
+    why = []
+    tables = ["person_years"] + [
+        {"deaths": "deaths", "care_events": "care_events", "person_measures": "person_measures",
+         "conditions": "conditions"}[c.source]
+        for c in (ind.numerator, ind.denominator) if c is not None and c.source in
+        ("deaths", "care_events", "person_measures", "conditions")]
+    for t in dict.fromkeys(tables):
+        if cells.rows(t) == 0:
+            why.append(f"no {t} loaded (jamlik load {_LOAD_KIND[t]})")
+    if names:
+        lacking = [n for n in names if n not in have]
+        why.append(f"no aggregates with {', '.join(lacking)} (jamlik load aggregates)")
+    return " and ".join(why) or "no input loaded"
+
+
+#: Counts per area level × breakdown group (× life-table band).
+CELLS = Input("cells", run=_run, missing=_missing)
+
+
+# -- crude: count, proportion, rate ------------------------------------------------------------
+def _totals(df: pl.DataFrame) -> pl.DataFrame:
+    """The rows over all ages (band -1) of counts rolled up by band."""
+    return df.filter(pl.col("_band") == -1) if "_band" in df.columns else df
 
 
 def _limits(est, n: int, valid: np.ndarray) -> dict[str, np.ndarray]:
@@ -55,30 +97,45 @@ def _limits(est, n: int, valid: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def crude(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
-    """proportion (Wilson), rate (Byar/exact) and count."""
+@register("count", input=CELLS, label="count")
+def count(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """The number of units (the denominator's count), without limits."""
+    df = _totals(df)
+    n = df["denominator"].to_numpy().astype(float)
+    return df.with_columns(value=pl.Series(n),
+                           note=pl.Series([None] * n.size, dtype=pl.Utf8),
+                           numerator=pl.lit(None, dtype=pl.Float64))
+
+
+def _crude(df: pl.DataFrame, ind: Indicator, estimator, valid: np.ndarray) -> pl.DataFrame:
+    """``estimator`` (Wilson or Byar/exact) on the rows where it is ``valid``; the others get
+    no value and the note 'no denominator'."""
     x = df["numerator"].to_numpy().astype(float)
     n = df["denominator"].to_numpy().astype(float)
-    if ind.method == "count":
-        cols = {"value": n}
-        note = np.full(n.size, None, dtype=object)
-        return _finish(df.with_columns(**{k: pl.Series(v) for k, v in cols.items()},
-                                       note=pl.Series(note.tolist(), dtype=pl.Utf8),
-                                       numerator=pl.lit(None, dtype=pl.Float64)),
-                       ind, "count", None)
-    valid = (n > 0) & (x <= n) if ind.method == "proportion" else n > 0
     note = np.where(valid, None, "no denominator").astype(object)
-    if ind.method == "proportion":
-        est = stats.proportion(x[valid], n[valid], confidence=LEVELS, multiplier=ind.multiplier)
-        method = "wilson"
-    else:
-        est = stats.rate(x[valid], n[valid], confidence=LEVELS, multiplier=ind.multiplier)
-        method = "byar_exact"
+    est = estimator(x[valid], n[valid], confidence=LEVELS, multiplier=ind.multiplier)
     cols = _limits(est, n.size, valid)
-    return _finish(df.with_columns(**{k: pl.Series(v) for k, v in cols.items()},
-                                   note=pl.Series(note.tolist(), dtype=pl.Utf8)), ind, method, None)
+    return df.with_columns(**{k: pl.Series(v) for k, v in cols.items()},
+                           note=pl.Series(note.tolist(), dtype=pl.Utf8))
 
 
+@register("proportion", input=CELLS, label="wilson")
+def proportion(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Wilson score limits, where the denominator is positive and not below the numerator."""
+    df = _totals(df)
+    x = df["numerator"].to_numpy().astype(float)
+    n = df["denominator"].to_numpy().astype(float)
+    return _crude(df, ind, stats.proportion, (n > 0) & (x <= n))
+
+
+@register("rate", input=CELLS, label="byar_exact")
+def rate(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
+    """Byar (exact for small counts) limits, where the denominator is positive."""
+    df = _totals(df)
+    return _crude(df, ind, stats.rate, df["denominator"].to_numpy().astype(float) > 0)
+
+
+# -- age-standardised: DSR and life expectancy -------------------------------------------------
 def _complete_bands(df: pl.DataFrame, bands: list[int]) -> pl.DataFrame:
     """Every series gets every band of ``bands`` (missing = 0 events, 0 population).
 
@@ -102,6 +159,7 @@ def _complete_bands(df: pl.DataFrame, bands: list[int]) -> pl.DataFrame:
                              denominator=pl.Series(cols["denominator"]))
 
 
+@register("dsr", input=CELLS, label="dobson", standardised=True)
 def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
     """Directly standardised rates (Dobson), the standard restricted to the indicator's ages
     (and to 25+ for the education breakdown)."""
@@ -139,9 +197,10 @@ def dsr(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
         pieces.append(pl.concat([res.select(*SERIES, "numerator", "denominator", "value",
                                             "lower_95", "upper_95", "lower_998", "upper_998",
                                             "note"), missing], how="diagonal_relaxed"))
-    return _finish(pl.concat(pieces, how="diagonal_relaxed"), ind, "dobson", ind.standard)
+    return pl.concat(pieces, how="diagonal_relaxed")
 
 
+@register("life_expectancy", input=CELLS, label="chiang_ii_silcocks", pooled=True)
 def life_expectancy(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
     """Chiang II life expectancy on ``period_years``-year rolling sums, at the indicator's band."""
     k = ind.period_years
@@ -179,13 +238,13 @@ def life_expectancy(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
                .select(*SERIES, numerator="_tot_numerator", denominator="_tot_denominator")
                .with_columns(note=pl.lit("no population, or more deaths than population, "
                                          "in some life-table band")))
-    out = pl.concat([res.select(*SERIES, "numerator", "denominator", "value", "lower_95",
-                                "upper_95", "lower_998", "upper_998", "note"), missing],
-                    how="diagonal_relaxed")
-    return _finish(out, ind, "chiang_ii_silcocks", None)
+    return pl.concat([res.select(*SERIES, "numerator", "denominator", "value", "lower_95",
+                                 "upper_95", "lower_998", "upper_998", "note"), missing],
+                     how="diagonal_relaxed")
 
 
-def blank_first_year(df: pl.DataFrame, ind: Indicator, first_year: int | None,
+# -- what the first register year cannot give -------------------------------------------------
+def blank_first_year(df: pl.DataFrame, ind: Indicator, method: Method, first_year: int | None,
                      region_lans: tuple[str, ...]) -> pl.DataFrame:
     """Blank the cells the first register year cannot give, instead of publishing them biased.
 
@@ -198,7 +257,7 @@ def blank_first_year(df: pl.DataFrame, ind: Indicator, first_year: int | None,
     """
     if first_year is None or ind.numerator is None or ind.numerator.source not in EVENT_SOURCES:
         return df
-    span = ind.period_years - 1 if ind.method == "life_expectancy" else 0
+    span = method.years_per_row(ind) - 1
     region = (pl.col("area_level").is_in(["nation", "vardcentral", "regso", "deso"])
               | pl.col("area_code").str.slice(0, 2).is_in(list(region_lans)))
     hit = ((pl.col("year") - span <= first_year) & region
@@ -211,11 +270,3 @@ def blank_first_year(df: pl.DataFrame, ind: Indicator, first_year: int | None,
             [pl.lit(FIRST_YEAR_NOTE.format(year=first_year)), pl.col("note")],
             separator="; ", ignore_nulls=True)).otherwise(pl.col("note")))
 
-
-def estimate(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
-    """Dispatch on the indicator's method (not survey: see :mod:`jamlik.engine._survey`)."""
-    if ind.method == "dsr":
-        return dsr(df, ind)
-    if ind.method == "life_expectancy":
-        return life_expectancy(df, ind)
-    return crude(df.filter(pl.col("_band") == -1) if "_band" in df.columns else df, ind)
