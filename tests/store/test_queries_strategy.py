@@ -49,16 +49,16 @@ def test_total_series_skips_suppressed_and_missing_values(con):
 
 
 def test_latest_totals_take_each_indicators_latest_year(con):
-    latest = sorted(queries.latest_totals(con, ["a", "b"], "0580"))
+    latest = sorted(queries.latest_area_totals(con, ["a", "b"], "0580"))
     assert latest == [("a", 2024, None, None, None, "increasing", "similar", True),
                       ("b", 2021, 5.0, 4.0, 6.0, "increasing", "similar", False)]
 
 
 def test_has_areas():
     with Warehouse(":memory:") as wh:
-        assert not queries.has_areas(wh.con)  # no table yet
+        assert not queries.has_rows(wh.con, "areas")  # no table yet
         wh.migrate()
-        assert not queries.has_areas(wh.con)  # an empty table
+        assert not queries.has_rows(wh.con, "areas")  # an empty table
         wh.con.execute("INSERT INTO areas (code, level, name, vintage) "
                        "VALUES ('SE', 'nation', 'Sverige', '2025')")
-        assert queries.has_areas(wh.con)
+        assert queries.has_rows(wh.con, "areas")

@@ -86,6 +86,8 @@ def serve(
 @db_app.command("info")
 def db_info(db: DbOption = None, lang: LangOption = None, wait: WaitOption = 10.0) -> None:
     """Visa schemaversion, tabeller och laddningar / show schema version, tables and loads."""
+    from jamlik.store import queries
+
     settings = _settings(db, lang)
     if not settings.db_path.exists():
         console.print(t("cli.no_db", settings.language, path=settings.db_path))
@@ -101,14 +103,11 @@ def db_info(db: DbOption = None, lang: LangOption = None, wait: WaitOption = 10.
         for name, rows in wh.tables().items():
             table.add_row(name, f"{rows:,}".replace(",", " "))
         console.print(table)
-        loads = wh.con.execute(
-            "SELECT source, string_agg(DISTINCT kind, ', '), count(*) AS tables, sum(rows) AS rows,"
-            " max(finished_at) AS finished, bool_or(synthetic) FROM loads GROUP BY source "
-            "ORDER BY finished DESC LIMIT 10").fetchall()
         recent = Table("source", "kind", "tables", "rows", "finished (UTC)", "synthetic")
-        for source, kind, n, rows, at, syn in loads:
-            recent.add_row(source, kind or "", str(n), f"{rows:,}".replace(",", " "),
-                           f"{at:%Y-%m-%d %H:%M}", "ja/yes" if syn else "")
+        for r in queries.recent_sources(wh.con, limit=10):
+            recent.add_row(r["source"], r["kinds"] or "", str(r["tables"]),
+                           f"{r['rows']:,}".replace(",", " "), f"{r['finished']:%Y-%m-%d %H:%M}",
+                           "ja/yes" if r["synthetic"] else "")
         console.print(recent)
 
 

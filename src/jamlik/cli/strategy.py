@@ -172,7 +172,7 @@ def brief(out: Annotated[Path, typer.Option("--out", help="PDF-fil / PDF file.")
             raise JamlikError(f"no plan {plan!r}; known: {[d.doc_id for d in plans]}")
         con = connect_read_only(settings.db_path)
         try:
-            registry = (AreaRegistry.from_warehouse(con.cursor()) if queries.has_areas(con)
+            registry = (AreaRegistry.from_warehouse(con.cursor()) if queries.has_rows(con, "areas")
                         else AreaRegistry.builtin())
             places = region_places(registry, read_coverage(con.cursor()).region)
             frame = fulfilment(con.cursor(), docs[strategy].obj, places)

@@ -205,8 +205,10 @@ class AreaRegistry:
 
     @classmethod
     def from_warehouse(cls, con) -> AreaRegistry:
-        """The registry stored in a warehouse's ``areas`` table (with its vårdcentraler)."""
-        return cls(con.execute("SELECT * FROM areas ORDER BY code").to_arrow_table())
+        """The registry stored in a warehouse's ``areas`` table (with its vårdcentraler): the
+        same as ``AreaRegistry(jamlik.store.queries.areas(con))``, for callers that hold a
+        connection (the relation API reads the table; SQL lives in :mod:`jamlik.store`)."""
+        return cls(con.table("areas").order("code").to_arrow_table())
 
     def with_care_units(self, care_units: pa.Table) -> AreaRegistry:
         return AreaRegistry(pa.concat_tables([self.table, care_units_as_areas(care_units)]))
@@ -317,14 +319,10 @@ class AreaRegistry:
                                    if level is None or a.level is AreaLevel(level)]})
 
         def check(con, relation, source):
-            con.register("__valid_codes", valid)
-            try:
-                hit = con.execute(
-                    f'SELECT r.__row, r."{column}" FROM {relation} r ANTI JOIN __valid_codes v '
-                    f'ON r."{column}" = v.code WHERE r."{column}" IS NOT NULL '
-                    "ORDER BY r.__row LIMIT 1").fetchone()
-            finally:
-                con.unregister("__valid_codes")
+            rows = con.view(relation).filter(f'"{column}" IS NOT NULL').set_alias("r")
+            codes = con.from_arrow(valid).set_alias("v")
+            hit = (rows.join(codes, f'r."{column}" = v.code', how="anti")
+                   .order("__row").limit(1).select("__row", f'"{column}"').fetchone())
             if hit:
                 self.validate(hit[1], level, file=source, row=hit[0], column=column)
                 raise AreaCodeError(f"not a {level} code", file=source, row=hit[0],

@@ -216,10 +216,13 @@ class Context:
                         f"'DeSO code not in the declared vintage DeSO ' || {vintage} || "
                         f"' (see options.deso_vintage)'", column, reason_is_sql=True)
             return
-        known = (f"trim({column}) IN (SELECT code FROM {self.table('areas')} "
-                 f"WHERE level = '{level}')")
-        self.reject(f"{ok_shape} AND NOT {known}", column,
-                    f"unknown {level} code", column)
+        self.reject(f"{ok_shape} AND NOT {self.known_area(f'trim({column})', (level,))}",
+                    column, f"unknown {level} code", column)
+
+    def known_area(self, code: str, levels: tuple[str, ...]) -> str:
+        """SQL: whether ``code`` (SQL) is an area of one of ``levels`` in the warehouse."""
+        return (f"{code} IN (SELECT code FROM {self.table('areas')} "
+                f"WHERE level IN {quoted_list(levels)})")
 
     def check_deso_known(self, column: str = "deso_code") -> None:
         """A DeSO code of any vintage (where the vintage of the rows is not known)."""

@@ -1,8 +1,8 @@
 """Read observations into profiles and indicator views.
 
-One SQL query per view part, against a read-only warehouse connection; everything else is
-plain Python on a few thousand rows. Suppressed rows arrive with NULL values (the engine never
-stores them), so nothing here can leak a suppressed figure.
+One named query of :mod:`jamlik.store.queries` per view part, against a read-only warehouse
+connection; everything else is plain Python on a few thousand rows. Suppressed rows arrive with
+NULL values (the engine never stores them), so nothing here can leak a suppressed figure.
 """
 
 from __future__ import annotations
@@ -25,11 +25,8 @@ from jamlik.profiles.model import (
     category_of,
 )
 from jamlik.profiles.served import Coverage, in_region, read_coverage
-from jamlik.store import Connection, SnapshotReader
-from jamlik.store.schema import PROFILE_OBSERVATION_COLUMNS, select_list
+from jamlik.store import Connection, SnapshotReader, queries
 
-#: The columns a profile reads from ``observations``.
-_COLUMNS = select_list(PROFILE_OBSERVATION_COLUMNS)
 PEER_FEATURES = ("share_post_secondary", "share_low_income", "share_born_abroad",
                  "share_aged_80plus")
 
@@ -47,22 +44,11 @@ class ProfileReader:
         self._spine_cache: dict[tuple, dict[str, dict]] = {}
 
     # -- helpers ----------------------------------------------------------------------------
-    def _rows(self, sql: str, params: Iterable = ()) -> list[dict]:
-        cursor = self.con.cursor()
-        result = cursor.execute(sql, list(params))
-        names = [d[0] for d in result.description]
-        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-
     def has_observations(self) -> bool:
-        found = self.con.cursor().execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'observations'"
-        ).fetchone()[0]
-        return bool(found) and bool(
-            self.con.cursor().execute("SELECT count(*) FROM observations").fetchone()[0])
+        return queries.has_rows(self.con.cursor(), "observations")
 
     def updated(self) -> object:
-        row = self.con.cursor().execute("SELECT max(computed_at) FROM observations").fetchone()
-        return row[0] if row else None
+        return queries.last_computed(self.con.cursor())
 
     # -- area profile -------------------------------------------------------------------------
     def area_profile(self, code: str, *, comparator: str = "parent",
@@ -78,17 +64,9 @@ class ProfileReader:
             peers = tuple(self.peers(code))
             if not peers:
                 comparator = "parent"
-        codes = [code] + ([parent.code] if parent else []) + (["SE"] if code != "SE" else [])
-        codes += [p.code for p in peers]
-        placeholders = ", ".join("?" for _ in codes)
-        # Totals over all years for the area and its comparators; breakdown groups only for the
-        # area itself and only in each indicator's latest year.
-        rows = self._rows(
-            f"SELECT {_COLUMNS} FROM observations WHERE area_code IN ({placeholders}) "
-            "AND breakdown = 'total' UNION ALL "
-            f"SELECT {_COLUMNS} FROM observations WHERE area_code = ? AND breakdown <> 'total' "
-            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id) "
-            "ORDER BY indicator_id, year", [*codes, code])
+        comparators = ([parent.code] if parent else []) + (["SE"] if code != "SE" else [])
+        comparators += [p.code for p in peers]
+        rows = queries.area_observations(self.con.cursor(), code, comparators)
         by_key: dict[tuple, list[dict]] = defaultdict(list)
         for row in rows:
             by_key[(row["indicator_id"], row["area_code"], row["breakdown"])].append(row)
@@ -179,38 +157,20 @@ class ProfileReader:
         The same for every area of a level, so it is computed once per reader (a reader lives
         as long as its snapshot).
         """
-        within = "" if area.level in (AreaLevel.KOMMUN, AreaLevel.LAN, AreaLevel.VARDCENTRAL) \
-            else " AND starts_with(o.area_code, ?)"
-        params: list = [area.level.value]
-        if within:
-            params.append(area.code[:2])
-        key = (area.level, *params)
+        within = None if area.level in (AreaLevel.KOMMUN, AreaLevel.LAN, AreaLevel.VARDCENTRAL) \
+            else area.code[:2]
+        key = (area.level, within)
         if key not in self._spine_cache:
-            self._spine_cache[key] = self._spine_query(within, params)
+            rows = queries.level_distribution(self.con.cursor(), area.level.value, within)
+            self._spine_cache[key] = {r["indicator_id"]: r for r in rows if r["n"] >= 3}
         return self._spine_cache[key]
-
-    def _spine_query(self, within: str, params: list) -> dict[str, dict]:
-        rows = self._rows(
-            "WITH latest AS (SELECT indicator_id, max(year) AS year FROM observations "
-            "WHERE area_level = ? AND breakdown = 'total' GROUP BY 1) "
-            "SELECT o.indicator_id, min(value) AS min, quantile_cont(value, 0.25) AS q1, "
-            "median(value) AS median, quantile_cont(value, 0.75) AS q3, max(value) AS max, "
-            "count(value) AS n FROM observations o JOIN latest USING (indicator_id, year) "
-            "WHERE o.area_level = ? AND o.breakdown = 'total' AND o.value IS NOT NULL" + within
-            + " GROUP BY 1", [params[0], *params])
-        return {r["indicator_id"]: r for r in rows if r["n"] >= 3}
 
     def _gaps(self, code: str) -> dict[str, dict]:
         """The area's latest inequality measures, when the equity engine has computed them."""
-        exists = self.con.cursor().execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'inequalities'"
-        ).fetchone()[0]
-        if not exists:
+        if not queries.has_table(self.con.cursor(), "inequalities"):
             return {}
-        rows = self._rows(
-            "SELECT * FROM inequalities WHERE area_code = ? AND dimension = 'income_quintile' "
-            "AND measure IN ('sii', 'rii', 'd') QUALIFY year = max(year) OVER "
-            "(PARTITION BY indicator_id)", [code])
+        rows = queries.latest_area_inequalities(self.con.cursor(), code, "income_quintile",
+                                                ("sii", "rii", "d"))
         gaps: dict[str, dict] = defaultdict(dict)
         for r in rows:
             gaps[r["indicator_id"]][r["measure"]] = r
@@ -219,12 +179,7 @@ class ProfileReader:
     def peers(self, code: str, n: int = 8) -> list[Area]:
         """The ``n`` areas of the same level most like ``code`` in population composition."""
         area = self.registry.validate(code)
-        placeholders = ", ".join("?" for _ in PEER_FEATURES)
-        rows = self._rows(
-            "SELECT area_code, indicator_id, value FROM observations "
-            f"WHERE area_level = ? AND breakdown = 'total' AND indicator_id IN ({placeholders}) "
-            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)",
-            [area.level.value, *PEER_FEATURES])
+        rows = queries.latest_level_values(self.con.cursor(), area.level.value, PEER_FEATURES)
         features: dict[str, dict[str, float]] = defaultdict(dict)
         for r in rows:
             if r["value"] is not None:
@@ -246,19 +201,10 @@ class ProfileReader:
                        focus: Iterable[str] = ()) -> IndicatorView:
         ind = self.catalogue[indicator_id]
         level = AreaLevel(level).value
-        years = [r["year"] for r in self._rows(
-            "SELECT DISTINCT year FROM observations WHERE indicator_id = ? AND area_level = ? "
-            "AND breakdown = 'total' ORDER BY 1", [indicator_id, level])]
+        years = queries.indicator_years(self.con.cursor(), indicator_id, level)
         if year is None:
             year = years[-1] if years else None
-        params: list = [indicator_id, level, year]
-        extra = ""
-        if within:
-            extra = " AND starts_with(area_code, ?)"
-            params.append(within)
-        rows = self._rows(
-            f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND area_level = ? "
-            f"AND year = ? AND breakdown = 'total'{extra} ORDER BY value DESC NULLS LAST", params)
+        rows = queries.indicator_at_level(self.con.cursor(), indicator_id, level, year, within)
         areas = []
         for r in rows:
             if r["area_code"] not in self.registry:
@@ -274,9 +220,7 @@ class ProfileReader:
                 "category_998": category_of(r["vs_nation_998"], ind.polarity),
                 "trend": r["trend"], "period": r["period"],
                 "synthetic": bool(r["synthetic"])})
-        nation_rows = self._rows(
-            f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND area_code = 'SE' "
-            "AND breakdown = 'total' ORDER BY year", [indicator_id])
+        nation_rows = queries.nation_series(self.con.cursor(), indicator_id)
         nation = None
         if nation_rows:
             last = [r for r in nation_rows if r["year"] == year] or nation_rows[-1:]
@@ -284,10 +228,7 @@ class ProfileReader:
                       "upper": _num(last[0]["upper_95"]), "year": last[0]["year"],
                       "synthetic": bool(last[0]["synthetic"])}
         focus = list(focus) or ([within] if within else []) + ["SE"]
-        placeholders = ", ".join("?" for _ in focus)
-        trend_rows = self._rows(
-            f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND breakdown = 'total' "
-            f"AND area_code IN ({placeholders}) ORDER BY area_code, year", [indicator_id, *focus])
+        trend_rows = queries.area_series(self.con.cursor(), indicator_id, focus)
         trend = tuple({"series": self.registry[r["area_code"]].name if r["area_code"] in
                        self.registry else r["area_code"], "code": r["area_code"],
                        "year": r["year"], "period": r["period"], "value": _num(r["value"]),
@@ -295,9 +236,8 @@ class ProfileReader:
                        "synthetic": bool(r["synthetic"])}
                       for r in trend_rows)
         breakdown_area = focus[0]
-        breakdown_rows = self._rows(
-            f"SELECT {_COLUMNS} FROM observations WHERE indicator_id = ? AND area_code = ? "
-            "AND year = ? AND breakdown <> 'total'", [indicator_id, breakdown_area, year])
+        breakdown_rows = queries.area_groups(self.con.cursor(), indicator_id, breakdown_area,
+                                             year)
         breakdowns: dict[str, list[dict]] = defaultdict(list)
         for r in breakdown_rows:
             order = b.groups if (b := BREAKDOWNS.get(r["breakdown"])) else ()
@@ -322,11 +262,7 @@ class ProfileReader:
         ids = list(indicator_ids)
         if not ids:
             return {}
-        rows = self._rows(
-            "SELECT indicator_id, year, value, coalesce(synthetic, false) AS synthetic "
-            "FROM observations WHERE area_code = 'SE' AND breakdown = 'total' AND "
-            "indicator_id IN (SELECT unnest(?)) "
-            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)", [ids])
+        rows = queries.nation_latest(self.con.cursor(), ids)
         return {r["indicator_id"]: {"value": _num(r["value"]), "year": r["year"],
                                     "synthetic": bool(r["synthetic"])} for r in rows}
 
@@ -338,12 +274,7 @@ class ProfileReader:
         within = within or self.coverage.region
         areas = sorted((a for a in self.registry.at_level(level) if in_region(a, within)),
                        key=lambda a: a.code)
-        rows = self._rows(
-            "SELECT indicator_id, area_code, year, value, vs_nation_95, suppressed, "
-            "coalesce(synthetic, false) AS synthetic FROM observations WHERE area_level = ? "
-            "AND breakdown = 'total' AND area_code IN (SELECT unnest(?)) "
-            "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)",
-            [level.value, [a.code for a in areas]])
+        rows = queries.latest_totals(self.con.cursor(), level.value, [a.code for a in areas])
         cells, year_of, synthetic = {}, {}, set()
         for r in rows:
             ind = self.catalogue.get(r["indicator_id"])

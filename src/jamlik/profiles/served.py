@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jamlik.geo import Area
 from jamlik.model.catalogue import Catalogue, load_catalogue, with_survey_questions
+from jamlik.store import queries
 
 NATION = "SE"
 
@@ -62,18 +63,11 @@ def in_region(area: Area, region: str) -> bool:
     return (area.lan_code or area.code[:2]) == region
 
 
-def _has_table(con, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-        "AND table_catalog = current_database()", [name]).fetchone()[0])
-
-
 def read_coverage(con) -> Coverage:
     """The coverage stored in ``meta`` of the database ``con`` reads (empty without one)."""
-    if not _has_table(con, "meta"):
+    if not queries.has_table(con, "meta"):
         return Coverage()
-    meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN "
-                            "('home_region', 'synthetic_region')").fetchall())
+    meta = queries.meta_values(con, ("home_region", "synthetic_region"))
     return Coverage(home_region=meta.get("home_region") or None,
                     synthetic_region=meta.get("synthetic_region") or None)
 
@@ -84,9 +78,6 @@ def served_catalogue(con, extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
     survey indicator per question in the warehouse's ``survey_questions``."""
     base = load_catalogue(include_external=True,
                           extra_dirs=tuple(str(d) for d in extra_dirs))
-    if not _has_table(con, "survey_questions"):
+    if not queries.has_table(con, "survey_questions"):
         return base
-    result = con.execute("SELECT * FROM survey_questions ORDER BY question")
-    names = [d[0] for d in result.description]
-    return with_survey_questions(base, [dict(zip(names, r, strict=True))
-                                        for r in result.fetchall()])
+    return with_survey_questions(base, queries.survey_questions(con))

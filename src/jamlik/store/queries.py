@@ -9,7 +9,7 @@ expressions (:meth:`jamlik.store.Warehouse.ibis`); these are the lookups around 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,8 @@ import polars as pl
 import pyarrow as pa
 
 from jamlik.store.connection import Connection
-from jamlik.store.schema import OBSERVATION_COLUMNS, select_list
+from jamlik.store.public import observations_select
+from jamlik.store.schema import OBSERVATION_COLUMNS, PROFILE_OBSERVATION_COLUMNS, select_list
 
 if TYPE_CHECKING:
     from jamlik.store.warehouse import LoadSession
@@ -137,14 +138,6 @@ def latest_year(con: Connection, table: str) -> int | None:
     return con.execute(f"SELECT max(year) FROM {_quoted(table)}").fetchone()[0]
 
 
-def survey_questions(con: Connection) -> list[dict[str, Any]]:
-    """Every row of ``survey_questions`` as a dict, by question."""
-    cursor = con.execute("SELECT * FROM survey_questions ORDER BY question")
-    rows = cursor.fetchall()
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in rows]
-
-
 def last_compute_fingerprints(con: Connection) -> dict[str, str]:
     """Indicator → input fingerprint as the latest ``compute_runs`` row holds them (empty before
     the first run)."""
@@ -183,7 +176,7 @@ def total_series(con, indicator_id: str, area_codes: list[str]) -> list[tuple]:
         [indicator_id, area_codes]).fetchall()
 
 
-def latest_totals(con, indicator_ids: list[str], area_code: str) -> list[tuple]:
+def latest_area_totals(con, indicator_ids: list[str], area_code: str) -> list[tuple]:
     """``(indicator_id, year, value, lower_95, upper_95, trend, judgement_nation, suppressed)``
     of the latest year's total of each of ``indicator_ids`` for one area."""
     return con.execute(
@@ -193,12 +186,17 @@ def latest_totals(con, indicator_ids: list[str], area_code: str) -> list[tuple]:
         "indicator_id ORDER BY year DESC) = 1", [indicator_ids, area_code]).fetchall()
 
 
-def has_areas(con) -> bool:
-    """Whether the database has an ``areas`` table with at least one row (else the built-in
-    registry stands in)."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
-                         "table_name = 'areas'").fetchone()[0]
-    return bool(exists) and bool(con.execute("SELECT count(*) FROM areas").fetchone()[0])
+# -- the area registry -----------------------------------------------------------------------
+def whole_table(con: Connection, table: str) -> pa.Table:
+    """Every row of ``table`` as Arrow."""
+    return con.execute(f"SELECT * FROM {_quoted(table)}").to_arrow_table()
+
+
+def areas_by_vintage(con: Connection, level: str) -> dict[str, int]:
+    """How many areas of ``level`` each vintage of the registry has (``area_vintages``)."""
+    return {v: int(n) for v, n in con.execute(
+        "SELECT vintage, count(*) FROM area_vintages WHERE level = ? GROUP BY 1 ORDER BY 1",
+        [level]).fetchall()}
 
 
 # -- strategy places ---------------------------------------------------------------------------
@@ -260,3 +258,334 @@ def synthetic_loads(con: Connection, targets: Iterable[str]) -> dict[str, bool]:
         "SELECT target, bool_or(coalesce(synthetic, false)) FROM loads "
         "WHERE target IN (SELECT unnest(?)) GROUP BY 1", [targets]).fetchall())
     return {t: bool(rows.get(t)) for t in targets}
+
+#: The columns of ``observations`` the profile queries return.
+_PROFILE = select_list(PROFILE_OBSERVATION_COLUMNS)
+
+
+def _dicts(con, sql: str, params: Iterable = ()) -> list[dict]:
+    """The rows of ``sql`` as dicts keyed by column name."""
+    result = con.execute(sql, list(params))
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _in(values: Iterable) -> str:
+    """``?`` placeholders for an ``IN (...)`` list of ``values``."""
+    return ", ".join("?" for _ in values)
+
+
+# -- the database's tables --------------------------------------------------------------------
+def table_names(con) -> set[str]:
+    """The tables of the database ``con`` reads (its current catalogue only)."""
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database()").fetchall()}
+
+
+def has_table(con, name: str) -> bool:
+    """Whether the database ``con`` reads has a table ``name``."""
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+        "AND table_catalog = current_database()", [name]).fetchone()[0])
+
+
+def has_rows(con, table: str) -> bool:
+    """Whether the database ``con`` reads has a table ``table`` holding any row."""
+    if not has_table(con, table):
+        return False
+    return bool(con.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0])
+
+
+def schema_version(con) -> int | None:
+    """The highest migration applied to the database (``schema_version``)."""
+    return con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+
+
+def meta_values(con, keys: Iterable[str]) -> dict[str, str]:
+    """The values of ``keys`` in ``meta`` (keys without a row left out)."""
+    keys = list(keys)
+    return dict(con.execute("SELECT key, value FROM meta WHERE key IN (SELECT unnest(?))",
+                            [keys]).fetchall())
+
+
+def survey_questions(con) -> list[dict]:
+    """Every row of ``survey_questions``, by question."""
+    return _dicts(con, "SELECT * FROM survey_questions ORDER BY question")
+
+
+# -- reading published figures ----------------------------------------------------------------
+def last_computed(con) -> Any:
+    """When the newest observation was computed (None without any)."""
+    row = con.execute("SELECT max(computed_at) FROM observations").fetchone()
+    return row[0] if row else None
+
+
+def area_observations(con, code: str, comparators: Iterable[str]) -> list[dict]:
+    """What an area profile shows: the totals of ``code`` and its ``comparators`` over all
+    years, and the breakdown groups of ``code`` alone in each indicator's latest year; by
+    indicator and year."""
+    codes = [code, *comparators]
+    return _dicts(
+        con,
+        f"SELECT {_PROFILE} FROM observations WHERE area_code IN ({_in(codes)}) "
+        "AND breakdown = 'total' UNION ALL "
+        f"SELECT {_PROFILE} FROM observations WHERE area_code = ? AND breakdown <> 'total' "
+        "QUALIFY year = max(year) OVER (PARTITION BY indicator_id) "
+        "ORDER BY indicator_id, year", [*codes, code])
+
+
+def level_distribution(con, level: str, within: str | None = None) -> list[dict]:
+    """Per indicator: ``min``, ``q1``, ``median``, ``q3``, ``max`` and ``n`` of the latest
+    total values of the areas at ``level`` (whose codes start with ``within``, when given)."""
+    extra, params = "", [level, level]
+    if within:
+        extra = " AND starts_with(o.area_code, ?)"
+        params.append(within)
+    return _dicts(
+        con,
+        "WITH latest AS (SELECT indicator_id, max(year) AS year FROM observations "
+        "WHERE area_level = ? AND breakdown = 'total' GROUP BY 1) "
+        "SELECT o.indicator_id, min(value) AS min, quantile_cont(value, 0.25) AS q1, "
+        "median(value) AS median, quantile_cont(value, 0.75) AS q3, max(value) AS max, "
+        "count(value) AS n FROM observations o JOIN latest USING (indicator_id, year) "
+        "WHERE o.area_level = ? AND o.breakdown = 'total' AND o.value IS NOT NULL" + extra
+        + " GROUP BY 1", params)
+
+
+def latest_area_inequalities(con, code: str, dimension: str,
+                             measures: Iterable[str]) -> list[dict]:
+    """The rows of ``inequalities`` of ``code`` along ``dimension`` for ``measures``, each
+    indicator's latest year."""
+    measures = list(measures)
+    return _dicts(
+        con,
+        f"SELECT * FROM inequalities WHERE area_code = ? AND dimension = ? "
+        f"AND measure IN ({_in(measures)}) QUALIFY year = max(year) OVER "
+        "(PARTITION BY indicator_id)", [code, dimension, *measures])
+
+
+def area_inequalities(con, indicator_id: str, code: str, year: int) -> list[dict]:
+    """Every inequality measure of ``indicator_id`` for ``code`` in ``year``, by dimension and
+    measure."""
+    return _dicts(con, "SELECT * FROM inequalities WHERE indicator_id = ? AND area_code = ? "
+                       "AND year = ? ORDER BY dimension, measure", [indicator_id, code, year])
+
+
+def latest_level_values(con, level: str, indicator_ids: Iterable[str]) -> list[dict]:
+    """``area_code``, ``indicator_id`` and ``value`` of the totals at ``level`` of
+    ``indicator_ids``, each indicator's latest year."""
+    ids = list(indicator_ids)
+    return _dicts(
+        con,
+        "SELECT area_code, indicator_id, value FROM observations "
+        f"WHERE area_level = ? AND breakdown = 'total' AND indicator_id IN ({_in(ids)}) "
+        "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)", [level, *ids])
+
+
+def indicator_years(con, indicator_id: str, level: str) -> list[int]:
+    """The years with totals of ``indicator_id`` at ``level``, in order."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT year FROM observations WHERE indicator_id = ? AND area_level = ? "
+        "AND breakdown = 'total' ORDER BY 1", [indicator_id, level]).fetchall()]
+
+
+def indicator_at_level(con, indicator_id: str, level: str, year: int | None,
+                       within: str | None = None) -> list[dict]:
+    """The totals of ``indicator_id`` for the areas at ``level`` in ``year`` (whose codes start
+    with ``within``, when given), highest value first."""
+    params: list = [indicator_id, level, year]
+    extra = ""
+    if within:
+        extra = " AND starts_with(area_code, ?)"
+        params.append(within)
+    return _dicts(
+        con,
+        f"SELECT {_PROFILE} FROM observations WHERE indicator_id = ? AND area_level = ? "
+        f"AND year = ? AND breakdown = 'total'{extra} ORDER BY value DESC NULLS LAST", params)
+
+
+def nation_series(con, indicator_id: str) -> list[dict]:
+    """The nation's totals of ``indicator_id``, by year."""
+    return _dicts(
+        con,
+        f"SELECT {_PROFILE} FROM observations WHERE indicator_id = ? AND area_code = 'SE' "
+        "AND breakdown = 'total' ORDER BY year", [indicator_id])
+
+
+def area_series(con, indicator_id: str, codes: Iterable[str]) -> list[dict]:
+    """The totals of ``indicator_id`` for ``codes``, by area and year."""
+    codes = list(codes)
+    return _dicts(
+        con,
+        f"SELECT {_PROFILE} FROM observations WHERE indicator_id = ? AND breakdown = 'total' "
+        f"AND area_code IN ({_in(codes)}) ORDER BY area_code, year", [indicator_id, *codes])
+
+
+def area_groups(con, indicator_id: str, code: str, year: int | None) -> list[dict]:
+    """The breakdown groups of ``indicator_id`` for ``code`` in ``year``."""
+    return _dicts(
+        con,
+        f"SELECT {_PROFILE} FROM observations WHERE indicator_id = ? AND area_code = ? "
+        "AND year = ? AND breakdown <> 'total'", [indicator_id, code, year])
+
+
+def nation_latest(con, indicator_ids: Iterable[str]) -> list[dict]:
+    """``indicator_id``, ``year``, ``value`` and ``synthetic`` of the nation's latest total
+    of each of ``indicator_ids``."""
+    return _dicts(
+        con,
+        "SELECT indicator_id, year, value, coalesce(synthetic, false) AS synthetic "
+        "FROM observations WHERE area_code = 'SE' AND breakdown = 'total' AND "
+        "indicator_id IN (SELECT unnest(?)) "
+        "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)", [list(indicator_ids)])
+
+
+def latest_totals(con, level: str, codes: Iterable[str]) -> list[dict]:
+    """``indicator_id``, ``area_code``, ``year``, ``value``, ``vs_nation_95``, ``suppressed``
+    and ``synthetic`` of the totals of ``codes`` at ``level``, each indicator's latest year."""
+    return _dicts(
+        con,
+        "SELECT indicator_id, area_code, year, value, vs_nation_95, suppressed, "
+        "coalesce(synthetic, false) AS synthetic FROM observations WHERE area_level = ? "
+        "AND breakdown = 'total' AND area_code IN (SELECT unnest(?)) "
+        "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)", [level, list(codes)])
+
+
+def kommun_population(con) -> dict[str, int]:
+    """Published population (``population_total``) of each kommun in the latest year."""
+    rows = con.execute(
+        "SELECT area_code, denominator FROM observations WHERE indicator_id = "
+        "'population_total' AND area_level = 'kommun' AND breakdown = 'total' AND year = "
+        "(SELECT max(year) FROM observations WHERE indicator_id = 'population_total') "
+        "AND denominator IS NOT NULL").fetchall()
+    return {code: int(n) for code, n in rows}
+
+
+#: The columns a public observation query may be filtered on.
+FILTER_COLUMNS = ("indicator_id", "area_code", "area_level", "year", "breakdown")
+
+
+def _filtered(filters: Mapping[str, Any], *, ordered: bool = True) -> tuple[str, list]:
+    where, params = [], []
+    for column, value in filters.items():
+        if column not in FILTER_COLUMNS:
+            raise ValueError(f"cannot filter observations on {column!r}; "
+                             f"expected one of {FILTER_COLUMNS}")
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return observations_select(" AND ".join(where), ordered=ordered), params
+
+
+def public_observations(con, filters: Mapping[str, Any], *, limit: int | None = None,
+                        offset: int = 0) -> pa.Table:
+    """The public columns of the observations matching ``filters`` (column → value; None
+    matches everything), in the download order, ``limit`` rows from ``offset``."""
+    sql, params = _filtered(filters)
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    return con.execute(sql, params).to_arrow_table()
+
+
+def public_observation_batches(con, filters: Mapping[str, Any],
+                               batch_rows: int) -> pa.RecordBatchReader:
+    """:func:`public_observations` as a stream of record batches of ``batch_rows`` rows."""
+    sql, params = _filtered(filters)
+    return con.execute(sql, params).to_arrow_reader(batch_rows)
+
+
+def count_public_observations(con, filters: Mapping[str, Any]) -> int:
+    """How many observations match ``filters`` (see :func:`public_observations`)."""
+    sql, params = _filtered(filters, ordered=False)
+    return con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+
+
+def observation_provenance(con, indicator_id: str, filters: Mapping[str, Any], *,
+                           limit: int, with_sources: bool) -> list[dict]:
+    """Per observation of ``indicator_id`` matching ``filters`` (``area_code``, ``year``,
+    ``breakdown``): its keys, value, method and ``computed_at``, the load that wrote it
+    (``load_id``, ``source``, ``target``, ``finished_at``, ``content_hash``,
+    ``jamlik_version``) and, ``with_sources`` (the database has ``source_loads``), the
+    external source load (``source_name``, ``source_kind``, ``url``, ``query``, ``fetched_at``,
+    ``source_hash``, ``periods``, ``payloads``; NULL otherwise); at most ``limit`` rows."""
+    where, params = ["o.indicator_id = ?"], [indicator_id]
+    for column, value in filters.items():
+        if column not in ("area_code", "year", "breakdown"):
+            raise ValueError(f"cannot filter provenance on {column!r}")
+        if value is not None:
+            where.append(f"o.{column} = ?")
+            params.append(value)
+    names = ("source_name", "source_kind", "url", "query", "fetched_at", "source_hash",
+             "periods", "payloads")
+    values = (("s.source", "s.kind", "s.url", "s.query", "s.fetched_at", "s.content_hash",
+               "s.periods", "s.provenance") if with_sources else ("NULL",) * len(names))
+    source_cols = ", ".join(f"{v} AS {n}" for v, n in zip(values, names, strict=True))
+    join = ("LEFT JOIN source_loads s ON s.load_id = o.load_id AND s.status = 'loaded'"
+            if with_sources else "")
+    return _dicts(
+        con,
+        f"SELECT o.area_code, o.year, o.period, o.breakdown, o.group_value, o.value, "
+        f"o.method, o.computed_at, o.load_id, l.source, l.target, l.finished_at, "
+        f"l.content_hash, l.jamlik_version, {source_cols} FROM observations o "
+        f"LEFT JOIN loads l ON l.load_id = o.load_id {join} WHERE {' AND '.join(where)} "
+        f"ORDER BY o.area_code, o.year, o.breakdown, o.group_value LIMIT {int(limit)}", params)
+
+
+def indicator_updates(con, *, with_sources: bool) -> dict[str, dict]:
+    """Per indicator: ``updated`` (the finish time of the newest load of its observations),
+    ``load_source`` and, ``with_sources`` (the database has ``source_loads``), for external
+    indicators ``source``, ``url`` and ``fetched_at`` of the source load."""
+    out = {i: {"updated": when, "load_source": src} for i, when, src in con.execute(
+        "SELECT o.indicator_id, max(l.finished_at), arg_max(l.source, l.finished_at) FROM "
+        "(SELECT DISTINCT indicator_id, load_id FROM observations) o "
+        "JOIN loads l ON l.load_id = o.load_id GROUP BY 1").fetchall()}
+    if with_sources:
+        for ind, name, url, fetched in con.execute(
+                "SELECT v.indicator_id, s.source, s.url, s.fetched_at FROM source_loads s JOIN "
+                "(SELECT DISTINCT indicator_id, load_id FROM source_values) v "
+                "ON v.load_id = s.load_id WHERE s.status = 'loaded'").fetchall():
+            out.setdefault(ind, {}).update({"source": name, "url": url, "fetched_at": fetched})
+    return out
+
+
+def published_file_paths(con, name: str, fmt: str) -> list[str]:
+    """The paths (relative to the snapshot's folder) of the files prebuilt for table ``name``
+    in format ``fmt`` (``published_files``)."""
+    return [r[0] for r in con.execute(
+        "SELECT path FROM published_files WHERE name = ? AND format = ?", [name, fmt]
+    ).fetchall()]
+
+
+# -- loads ------------------------------------------------------------------------------------
+def synthetic_targets(con) -> frozenset[str]:
+    """The tables that hold rows of a synthetic load."""
+    return frozenset(r[0] for r in con.execute(
+        "SELECT DISTINCT target FROM loads WHERE coalesce(synthetic, false)").fetchall())
+
+
+def loaded_kinds(con) -> tuple[str, ...]:
+    """The kinds of data loaded (``loads.kind``), in order."""
+    return tuple(r[0] for r in con.execute(
+        "SELECT DISTINCT kind FROM loads WHERE kind IS NOT NULL ORDER BY 1").fetchall())
+
+
+def latest_loads(con, targets: Iterable[str]) -> list[dict]:
+    """``target``, ``load_id``, ``source``, ``finished_at`` and ``content_hash`` of the newest
+    load of each of ``targets``, by target."""
+    targets = list(targets)
+    return _dicts(
+        con,
+        "SELECT target, load_id, source, finished_at, content_hash FROM loads WHERE target IN ("
+        + _in(targets) + ") QUALIFY row_number() OVER "
+        "(PARTITION BY target ORDER BY load_id DESC) = 1 ORDER BY target", targets)
+
+
+def recent_sources(con, limit: int = 10) -> list[dict]:
+    """Per source, newest first (at most ``limit``): its ``kinds``, how many ``tables`` and
+    ``rows`` it loaded, when it ``finished`` last and whether any load was ``synthetic``."""
+    return _dicts(
+        con,
+        "SELECT source, string_agg(DISTINCT kind, ', ') AS kinds, count(*) AS tables, "
+        "sum(rows) AS rows, max(finished_at) AS finished, bool_or(synthetic) AS synthetic "
+        f"FROM loads GROUP BY source ORDER BY finished DESC LIMIT {int(limit)}")

@@ -135,6 +135,11 @@ class Staging:
     def execute(self, sql: str, params: Params = ()) -> None:
         self._con.execute(sql, _params(params))
 
+    def insert(self, name: str, query: str, params: Params = ()) -> None:
+        """Append the rows of ``query`` to the staging table ``name`` (its full name, as
+        :meth:`create` returns it)."""
+        self._con.execute(f"INSERT INTO {name} {query}", _params(params))
+
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
         return self._con.execute(sql, _params(params)).fetchall()
 

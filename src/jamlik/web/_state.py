@@ -1,4 +1,9 @@
-"""What the web app holds while it runs: a read-only snapshot connection and the readers."""
+"""What the web app holds while it runs: a read-only snapshot connection and the readers.
+
+Everything it reads from the snapshot is a named query of :mod:`jamlik.store.queries`; the
+published snapshot holds only :data:`jamlik.store.snapshots.PUBLISHED_TABLES`, so nothing here
+reads a person-level table.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from jamlik.model import Settings
 from jamlik.model.catalogue import Catalogue, load_catalogue
 from jamlik.profiles import ProfileReader
 from jamlik.profiles.served import Coverage, read_coverage, served_catalogue
-from jamlik.store import Connection, SnapshotReader
+from jamlik.store import Connection, SnapshotReader, queries
 
 #: Seconds a replaced snapshot stays open for requests that started on it.
 GRACE = 120.0
@@ -46,11 +51,8 @@ class _Generation:
         (``published_files``), when it is a file in the snapshot's folder."""
         if not self.has_table("published_files"):
             return None
-        rows = self.con.cursor().execute(
-            "SELECT path FROM published_files WHERE name = ? AND format = ?", [name, fmt]
-        ).fetchall()
         folder = self.path.parent.resolve()
-        for (relative,) in rows:
+        for relative in queries.published_file_paths(self.con.cursor(), name, fmt):
             path = (folder / str(relative)).resolve()
             if path.is_relative_to(folder) and path.is_file():
                 return path
@@ -58,17 +60,13 @@ class _Generation:
 
     def has_table(self, name: str) -> bool:
         if self._tables is None:
-            rows = self.con.cursor().execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_catalog = current_database()").fetchall()
-            self._tables = {r[0] for r in rows}
+            self._tables = queries.table_names(self.con.cursor())
         return name in self._tables
 
     def registry(self) -> AreaRegistry:
         with self._lock:
             if self._registry is None:
-                if self.has_table("areas") and self.con.cursor().execute(
-                        "SELECT count(*) FROM areas").fetchone()[0]:
+                if self.has_table("areas") and queries.has_rows(self.con.cursor(), "areas"):
                     self._registry = AreaRegistry.from_warehouse(self.con.cursor())
                 else:
                     self._registry = AreaRegistry.builtin()
@@ -79,31 +77,29 @@ class _Generation:
         (read once per snapshot: two small grouped queries)."""
         with self._lock:
             if self._provenance is None:
-                self._provenance = (updated_by_indicator(self.con.cursor(),
-                                                         self.has_table("source_loads"))
-                                    if self.has_table("observations") else {})
+                self._provenance = (queries.indicator_updates(
+                    self.con.cursor(), with_sources=self.has_table("source_loads"))
+                    if self.has_table("observations") else {})
             return self._provenance
 
     def synthetic_tables(self) -> frozenset[str]:
         with self._lock:
             if self._synthetic_tables is None:
-                self._synthetic_tables = frozenset(r[0] for r in self.con.cursor().execute(
-                    "SELECT DISTINCT target FROM loads WHERE coalesce(synthetic, false)"
-                ).fetchall()) if self.has_table("loads") else frozenset()
+                self._synthetic_tables = (queries.synthetic_targets(self.con.cursor())
+                                          if self.has_table("loads") else frozenset())
             return self._synthetic_tables
 
     def has_figures(self) -> bool:
         with self._lock:
             if self._has_figures is None:
-                self._has_figures = self.has_table("observations") and self.con.cursor().execute(
-                    "SELECT EXISTS (SELECT 1 FROM observations)").fetchone()[0]
+                self._has_figures = self.has_table("observations") and queries.has_rows(
+                    self.con.cursor(), "observations")
             return self._has_figures
 
     def loaded_kinds(self) -> tuple[str, ...]:
         if not self.has_table("loads"):
             return ()
-        return tuple(r[0] for r in self.con.cursor().execute(
-            "SELECT DISTINCT kind FROM loads WHERE kind IS NOT NULL ORDER BY 1").fetchall())
+        return queries.loaded_kinds(self.con.cursor())
 
     def reader(self) -> ProfileReader | None:
         if not self.has_table("observations"):
@@ -114,22 +110,6 @@ class _Generation:
                 self._reader = ProfileReader(self.con, registry, self.catalogue,
                                              self.coverage)
             return self._reader
-
-
-def updated_by_indicator(cur, has_sources: bool) -> dict[str, dict]:
-    """Per indicator: ``updated`` (the load's finish time), ``load_source`` and for external
-    indicators ``source``, ``url`` and ``fetched_at`` of the source load."""
-    out = {i: {"updated": when, "load_source": src} for i, when, src in cur.execute(
-        "SELECT o.indicator_id, max(l.finished_at), arg_max(l.source, l.finished_at) FROM "
-        "(SELECT DISTINCT indicator_id, load_id FROM observations) o "
-        "JOIN loads l ON l.load_id = o.load_id GROUP BY 1").fetchall()}
-    if has_sources:
-        for ind, name, url, fetched in cur.execute(
-                "SELECT v.indicator_id, s.source, s.url, s.fetched_at FROM source_loads s JOIN "
-                "(SELECT DISTINCT indicator_id, load_id FROM source_values) v "
-                "ON v.load_id = s.load_id WHERE s.status = 'loaded'").fetchall():
-            out.setdefault(ind, {}).update({"source": name, "url": url, "fetched_at": fetched})
-    return out
 
 
 #: The generation a request started on, and when (each request runs in its own context copy).
@@ -238,8 +218,7 @@ class AppState:
         return gen.coverage if gen is not None else Coverage()
 
     def synthetic_tables(self) -> frozenset[str]:
-        """The tables of the snapshot that hold rows of a synthetic load (e.g. the demo's
-        ``person_years``)."""
+        """The tables a synthetic load wrote (``loads.target``, e.g. the demo's)."""
         gen = self._generation()
         return gen.synthetic_tables() if gen is not None else frozenset()
 
@@ -253,7 +232,8 @@ class AppState:
         return gen.published_file(name, fmt) if gen is not None else None
 
     def provenance(self) -> dict[str, dict]:
-        """See :func:`updated_by_indicator`; cached for the snapshot being served."""
+        """See :func:`jamlik.store.queries.indicator_updates`; cached for the snapshot being
+        served."""
         gen = self._generation()
         return gen.provenance() if gen is not None else {}
 
@@ -271,19 +251,14 @@ class AppState:
         """Published population (``population_total``) of the latest year per kommun."""
         if not self._has_table("observations"):
             return {}
-        rows = self.cursor().execute(
-            "SELECT area_code, denominator FROM observations WHERE indicator_id = "
-            "'population_total' AND area_level = 'kommun' AND breakdown = 'total' AND year = "
-            "(SELECT max(year) FROM observations WHERE indicator_id = 'population_total') "
-            "AND denominator IS NOT NULL").fetchall()
-        return {code: int(n) for code, n in rows}
+        return queries.kommun_population(self.cursor())
 
     def describe(self) -> dict:
         """What ``/api/health`` shows: the file's name, never its place on the server's disk."""
         gen = self._generation()
         if gen is None:
             return {"file": self.path.name, "exists": False}
-        version = gen.con.cursor().execute("SELECT max(version) FROM schema_version").fetchone()[0] \
-            if gen.has_table("schema_version") else 0
+        version = (queries.schema_version(gen.con.cursor())
+                   if gen.has_table("schema_version") else 0)
         return {"file": gen.path.name, "exists": True, "schema": version,
                 "published": gen.path == self.settings.published}

@@ -19,7 +19,7 @@ from jamlik import __version__
 from jamlik.model import AreaCodeError, AreaLevel
 from jamlik.model.catalogue import Indicator
 from jamlik.profiles import coverage_note
-from jamlik.store.public import observations_select
+from jamlik.store import queries
 from jamlik.web._state import AppState
 
 router = APIRouter(prefix="")
@@ -81,19 +81,13 @@ def _check_request(state: AppState, indicator: str | None, area: str | None) -> 
         raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
 
 
-def observations_sql(indicator: str | None, area: str | None, level: AreaLevel | None,
-                     year: int | None, breakdown: str | None,
-                     ordered: bool = True) -> tuple[str, list]:
-    """The public columns of the matching observations, in a stable order (unless ``ordered``
-    is false, e.g. to count them), as SQL + params."""
-    where, params = [], []
-    for column, value in (("indicator_id", indicator), ("area_code", area),
-                          ("area_level", level.value if level else None), ("year", year),
-                          ("breakdown", breakdown)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    return observations_select(" AND ".join(where), ordered=ordered), params
+def observation_filters(indicator: str | None, area: str | None, level: AreaLevel | None,
+                        year: int | None, breakdown: str | None) -> dict:
+    """A request's filters as the columns of ``observations`` they match (None: any value),
+    for :func:`jamlik.store.queries.public_observations` and its kin."""
+    return {"indicator_id": indicator, "area_code": area,
+            "area_level": level.value if level else None, "year": year,
+            "breakdown": breakdown}
 
 
 def _query(state: AppState, indicator: str | None, area: str | None, level: AreaLevel | None,
@@ -102,8 +96,9 @@ def _query(state: AppState, indicator: str | None, area: str | None, level: Area
     cur = state.cursor()
     if cur is None:
         raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
-    sql, params = observations_sql(indicator, area, level, year, breakdown)
-    return cur.execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params).to_arrow_table()
+    return queries.public_observations(
+        cur, observation_filters(indicator, area, level, year, breakdown), limit=limit,
+        offset=offset)
 
 
 @router.get("/api/observations", tags=["observations"],
@@ -220,45 +215,33 @@ def _iso(value: Any) -> Any:
 def provenance(state, ind: Indicator, *, area: str | None, year: int | None,
                breakdown: str | None, limit: int) -> dict:
     cur = state.cursor()
-    has_sources = state._has_table("source_loads")
-    where, params = ["o.indicator_id = ?"], [ind.id]
-    for column, value in (("o.area_code", area), ("o.year", year), ("o.breakdown", breakdown)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    source_cols = ("s.source, s.kind, s.url, s.query, s.fetched_at, s.content_hash, s.periods, "
-                   "s.provenance" if has_sources else "NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-                   "NULL")
-    join = ("LEFT JOIN source_loads s ON s.load_id = o.load_id AND s.status = 'loaded'"
-            if has_sources else "")
-    sql = (f"SELECT o.area_code, o.year, o.period, o.breakdown, o.group_value, o.value, "
-           f"o.method, o.computed_at, o.load_id, l.source, l.target, l.finished_at, "
-           f"l.content_hash, l.jamlik_version, {source_cols} FROM observations o "
-           f"LEFT JOIN loads l ON l.load_id = o.load_id {join} WHERE {' AND '.join(where)} "
-           f"ORDER BY o.area_code, o.year, o.breakdown, o.group_value LIMIT {int(limit)}")
+    found = queries.observation_provenance(
+        cur, ind.id, {"area_code": area, "year": year, "breakdown": breakdown}, limit=limit,
+        with_sources=state._has_table("source_loads"))
     rows = []
-    for r in cur.execute(sql, params).fetchall():
+    for r in found:
         source = None
-        if r[14] is not None:
-            source = {"name": r[14], "kind": r[15], "url": r[16], "query": r[17],
-                      "fetched_at": _iso(r[18]), "content_hash": r[19],
-                      "periods": json.loads(r[20]) if r[20] else [],
-                      "payloads": json.loads(r[21]) if r[21] else []}
+        if r["source_name"] is not None:
+            source = {"name": r["source_name"], "kind": r["source_kind"], "url": r["url"],
+                      "query": r["query"], "fetched_at": _iso(r["fetched_at"]),
+                      "content_hash": r["source_hash"],
+                      "periods": json.loads(r["periods"]) if r["periods"] else [],
+                      "payloads": json.loads(r["payloads"]) if r["payloads"] else []}
         rows.append({
-            "area_code": r[0], "year": r[1], "period": r[2], "breakdown": r[3],
-            "group_value": r[4], "value": r[5], "method": r[6], "computed_at": _iso(r[7]),
-            "load": None if r[8] is None else {
-                "load_id": r[8], "source": r[9], "target": r[10], "finished_at": _iso(r[11]),
-                "content_hash": r[12], "jamlik_version": r[13]},
+            "area_code": r["area_code"], "year": r["year"], "period": r["period"],
+            "breakdown": r["breakdown"], "group_value": r["group_value"], "value": r["value"],
+            "method": r["method"], "computed_at": _iso(r["computed_at"]),
+            "load": None if r["load_id"] is None else {
+                "load_id": r["load_id"], "source": r["source"], "target": r["target"],
+                "finished_at": _iso(r["finished_at"]), "content_hash": r["content_hash"],
+                "jamlik_version": r["jamlik_version"]},
             "source": source,
         })
     inputs = []
     tables = ind.input_tables()
     if tables:
-        inputs = [{"table": t, "load_id": i, "source": s, "finished_at": _iso(f),
-                   "content_hash": h} for t, i, s, f, h in cur.execute(
-            "SELECT target, load_id, source, finished_at, content_hash FROM loads WHERE target IN ("
-            + ", ".join("?" * len(tables)) + ") QUALIFY row_number() OVER "
-            "(PARTITION BY target ORDER BY load_id DESC) = 1 ORDER BY target", tables).fetchall()]
+        inputs = [{"table": r["target"], "load_id": r["load_id"], "source": r["source"],
+                   "finished_at": _iso(r["finished_at"]), "content_hash": r["content_hash"]}
+                  for r in queries.latest_loads(cur, tables)]
     return {"indicator": ind.id, "source_text": {"sv": ind.source.sv, "en": ind.source.en},
             "area": area, "year": year, "rows": rows, "inputs": inputs}

@@ -31,8 +31,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from jamlik.model import AreaLevel, t
+from jamlik.store import queries
 from jamlik.store.public import BOM, DELIMITER
-from jamlik.web.api import Format, Year, _check_request, _state, observations_sql
+from jamlik.web.api import Format, Year, _check_request, _state, observation_filters
 
 router = APIRouter()
 
@@ -68,23 +69,21 @@ def download(request: Request, fmt: Format, indicator: str | None = None,
             if fmt is Format.csv:
                 headers["Content-Encoding"] = "gzip"
             return FileResponse(prebuilt, media_type=MEDIA[fmt], headers=headers)
-    sql, params = observations_sql(indicator, area, level, year, breakdown)
+    filters = observation_filters(indicator, area, level, year, breakdown)
     cur = state.cursor()
     if cur is None:
         raise HTTPException(503, "no computed observations yet; run 'jamlik compute'")
     if fmt is Format.xlsx:
-        counted, _ = observations_sql(indicator, area, level, year, breakdown, ordered=False)
-        return _excel(request, cur, sql, counted, params, disposition)
-    batches = cur.execute(sql, params).to_arrow_reader(BATCH_ROWS)
+        return _excel(request, cur, filters, disposition)
+    batches = queries.public_observation_batches(cur, filters, BATCH_ROWS)
     encode = csv_chunks if fmt is Format.csv else parquet_chunks
     return StreamingResponse(encode(batches), media_type=MEDIA[fmt], headers=disposition)
 
 
-def _excel(request: Request, cur, sql: str, counted: str, params: list,
-           disposition: dict) -> Response:
+def _excel(request: Request, cur, filters: dict, disposition: dict) -> Response:
     lang = request.query_params.get("lang")
     langs = [lang] if lang in ("sv", "en") else ["sv", "en"]
-    rows = cur.execute(f"SELECT count(*) FROM ({counted})", params).fetchone()[0]
+    rows = queries.count_public_observations(cur, filters)
     if rows > XLSX_MAX_ROWS:
         raise HTTPException(413, " / ".join(
             t("download.xlsx_too_big", x, rows=rows, limit=XLSX_MAX_ROWS) for x in langs))
@@ -92,7 +91,7 @@ def _excel(request: Request, cur, sql: str, counted: str, params: list,
         raise HTTPException(503, " / ".join(t("download.xlsx_busy", x) for x in langs),
                             headers={"Retry-After": "10"})
     try:
-        body = xlsx(cur.execute(sql, params).to_arrow_table())
+        body = xlsx(queries.public_observations(cur, filters))
     finally:
         _XLSX_SLOTS.release()
     return Response(body, media_type=MEDIA[Format.xlsx], headers=disposition)

@@ -17,6 +17,7 @@ from jamlik.model.i18n import group_label, t_or
 from jamlik.profiles import coverage_note, key_messages
 from jamlik.profiles.reader import TOPIC_ORDER
 from jamlik.profiles.served import in_region
+from jamlik.store import queries
 from jamlik.web import _format
 from jamlik.web._state import AppState
 from jamlik.web.vendor import vega_bundle
@@ -305,11 +306,7 @@ def _mixed(flags: list[bool]) -> bool:
 def _inequalities(state: AppState, indicator_id: str, area: str, year: int | None) -> list[dict]:
     if year is None or not state._has_table("inequalities"):
         return []
-    cur = state.cursor()
-    result = cur.execute("SELECT * FROM inequalities WHERE indicator_id = ? AND area_code = ? "
-                         "AND year = ? ORDER BY dimension, measure", [indicator_id, area, year])
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+    return queries.area_inequalities(state.cursor(), indicator_id, area, year)
 
 
 @router.get("/oversikt", response_class=HTMLResponse)

@@ -246,7 +246,7 @@ def _plan_view(request: Request, plan: str | None, omrade: str | None = None,
     cursor = _state(request).cursor()
     ids = sdata.indicator_ids(obj)
     if cursor is not None and _state(request)._has_table("observations") and ids:
-        rows = queries.latest_totals(cursor, ids, omrade)
+        rows = queries.latest_area_totals(cursor, ids, omrade)
         latest = {r[0]: dict(zip(("id", "year", "value", "lower", "upper", "trend", "judgement",
                                   "suppressed"), r, strict=True)) for r in rows}
     audit = _audit(state, entry.doc_id) if session.user else []

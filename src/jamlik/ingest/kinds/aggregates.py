@@ -49,8 +49,8 @@ def prepare(ctx: Context) -> Output:
                "area_code", "an area of aggregates is a kommun (4 digits), a län (2 digits) or "
                "SE", "area_code")
     ctx.reject(f"regexp_matches(coalesce(trim(area_code), ''), '^(SE|\\d{{2}}|\\d{{4}})$') AND "
-               f"trim(area_code) NOT IN (SELECT code FROM {ctx.table('areas')} "
-               f"WHERE level IN ('nation', 'lan', 'kommun'))", "area_code", "unknown area code")
+               f"NOT {ctx.known_area('trim(area_code)', ('nation', 'lan', 'kommun'))}",
+               "area_code", "unknown area code")
     ctx.check_parsed("year", "year__v", "not a year (a whole number)", required=True)
     ctx.check_range("year", "year__v", 1900, 2100, "year outside 1900–2100")
     ctx.reject(f"{_sql.present('sex')} AND lower(trim(sex)) IN ('total', 'totalt', 't', '1+2')",
@@ -122,8 +122,7 @@ def prepare(ctx: Context) -> Output:
         GROUP BY area_code, year__v, sex__v, band__v, edu, iq__v, region, variable""")
     # Zero cells are left out, but every area × year × variable the files hold keeps a row
     # (a zero, if need be): it records that the variable was loaded there (zero, not missing).
-    ctx.st.execute(f"""
-        INSERT INTO {shaped}
+    ctx.st.insert(shaped, f"""
         SELECT m.area_code, m.year__v::SMALLINT, 'male', '0', NULL, NULL, NULL, m.variable, 0,
                NULL, {str(ctx.synthetic).lower()}
         FROM (SELECT DISTINCT trim(area_code) AS area_code, year__v, substr(variable, 4)
