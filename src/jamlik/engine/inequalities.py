@@ -7,9 +7,9 @@ RegSO area type; unordered: sex, birth region) or the child areas of the area
 nation, using the children's total rows) — and computes every measure of
 :mod:`jamlik.equity` that applies, into the ``inequalities`` table.
 
-The measures are the same as :func:`jamlik.equity.compute_all` gives (the tests check this to
-1e-9), but computed for all group sets with the same number of subgroups at once in numpy
-(:func:`batch_measures`), because one call per set (~10⁵ sets) would take minutes.
+Each measure is :mod:`jamlik.equity`'s own array function (``MeasureSpec.array``, the one the
+single-set functions call), called for all group sets of the same indicator, type and size at
+once (:func:`batch_measures`), because one call per set (~10⁵ sets) would take minutes.
 
 >>> from jamlik.engine.inequalities import compute_inequalities  # doctest: +SKIP
 >>> report = compute_inequalities(warehouse)                      # doctest: +SKIP
@@ -18,16 +18,15 @@ The measures are the same as :func:`jamlik.equity.compute_all` gives (the tests 
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
-from scipy.special import expit, ndtr, ndtri
+from scipy.special import ndtri
 
-from jamlik.equity import applicable_measures
+from jamlik.equity import Columns, GroupSets, MeasureSpec, applicable_measures
 from jamlik.model.breakdowns import BREAKDOWNS
 from jamlik.model.catalogue import Catalogue, Indicator, load_catalogue
 from jamlik.model.errors import InputError
@@ -52,9 +51,11 @@ COMPARED = tuple(b for b in BREAKDOWNS.values() if b.compared)
 SUBAREAS = (("deso", "kommun"), ("regso", "kommun"), ("kommun", "lan"), ("lan", "nation"))
 
 Z95 = float(ndtri(0.975))
-N_SIM_UNORDERED = 100  # jamlik.equity defaults (WHO's healthequal)
-N_SIM_LINEAR = 1_000  # engine choice (jamlik.equity default 10 000); see docs/equity.md
-SEED = 123456
+#: Simulation draws per set at most: the unordered measures' 100 (WHO's default), 1 000 for the
+#: linear SII/RII (the single-set default is 10 000); see docs/equity.md.
+MAX_N_SIM = 1_000
+SEED = 123456  # WHO's healthequal default seed
+CHUNK = 1000  # group sets per numpy batch (bounds the memory of the simulations)
 SET_KEY = ["indicator_id", "year", "area_level", "area_code", "dimension"]
 INEQUALITY_COLUMNS = [
     "indicator_id", "year", "period", "area_level", "area_code", "dimension", "ordered",
@@ -133,291 +134,39 @@ def group_sets(obs: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
         [*SET_KEY, "order", "group_value"], nulls_last=True)
 
 
-# -- vectorised measures -------------------------------------------------------------------------
-def _rows(name, est, se, lower, upper, method) -> dict[str, np.ndarray]:
-    n = np.size(est)
-    m = np.broadcast_to(np.asarray(method, dtype=object), (n,)).copy()
-    return {"measure": np.full(n, name, dtype=object), "estimate": np.asarray(est, float),
-            "se": np.asarray(se, float), "lower": np.asarray(lower, float),
-            "upper": np.asarray(upper, float), "ci_method": m}
-
-
-def _analytic(name, est, se, z, ok=None) -> dict[str, np.ndarray]:
-    """estimate ± z·se; ``none`` (all NaN) where se is not finite or ``ok`` is false."""
-    est = np.asarray(est, float)
-    se = np.asarray(se, float)
-    fine = np.isfinite(se) if ok is None else np.isfinite(se) & ok
-    se = np.where(fine, se, np.nan)
-    return _rows(name, est, se, est - z * se, est + z * se,
-                 np.where(fine, "analytic", "none"))
-
-
-def _quantiles(values: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    alpha = 1.0 - confidence
-    q = [alpha / 2, 1 - alpha / 2]
-    if not np.isnan(values).any():
-        lo, hi = np.quantile(values, q, axis=-1)
-        return lo, hi
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN
-        lo, hi = np.nanquantile(values, q, axis=-1)
-    return lo, hi
-
-
-def _truncated_draws(Y, S, scale: float, n_sim: int, seed: int) -> np.ndarray:
-    """WHO's truncated-normal draws (n, n_sim, k), the same uniforms as ``equity._ci.draw``."""
-    k = Y.shape[1]
-    U = np.random.default_rng(seed).uniform(size=(n_sim, k))[None, :, :]
-    Y, S = Y[:, None, :], S[:, None, :]
-    sd = np.where(S > 0, S, 1.0)
-    upper = scale if scale == 100 else np.inf
-    pa, pb = ndtr((0.0 - Y) / sd), ndtr((upper - Y) / sd)
-    x = Y + sd * ndtri(pa + U * (pb - pa))
-    return np.where(S > 0, x, Y)
-
-
-def _unordered_statistics(E, W, favourable: bool, ref: np.ndarray) -> dict[str, np.ndarray]:
-    """Every unordered complex measure of draws/estimates ``E`` (..., n, k), shares ``W``."""
-    mean = (E * W).sum(-1)
-    dev = E - mean[..., None]
-    bgv = (dev**2 * W).sum(-1)
-    best = E.max(-1) if favourable else E.min(-1)
-    Ep = np.where(E == 0, 1e-6, E)
-    meanp = (Ep * W).sum(-1)
-    ratio = Ep / meanp[..., None]
-    idx = np.maximum(ref, 0).reshape((-1,) + (1,) * (E.ndim - 1))
-    idx = np.broadcast_to(idx, (*E.shape[:-1], 1))
-    refv = np.take_along_axis(E, idx, -1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "bgv": bgv, "bgsd": np.sqrt(bgv), "cov": 100.0 * np.sqrt(bgv) / mean,
-            "ti": 1000.0 * (ratio * np.log(ratio) * W).sum(-1),
-            "mld": 1000.0 * (-np.log(ratio) * W).sum(-1),
-            "idisu": 100.0 * np.abs(dev).mean(-1) / mean,
-            "idisw": 100.0 * (np.abs(dev) * W).sum(-1) / mean,
-            "mdbu": np.abs(E - best[..., None]).mean(-1),
-            "mdbw": (np.abs(E - best[..., None]) * W).sum(-1),
-            "mdmu": np.abs(dev).mean(-1), "mdmw": (np.abs(dev) * W).sum(-1),
-            "mdru": np.abs(E - refv[..., None]).mean(-1),
-            "mdrw": (np.abs(E - refv[..., None]) * W).sum(-1),
-        }
-
-
-def _unordered_se(Y, S, W) -> dict[str, np.ndarray]:
-    """Analytic se of BGV (Ahn et al. 2018), TI and MLD (delta method), as jamlik.equity."""
-    s2 = S**2
-    mean = (W * Y).sum(-1)
-    dev2 = (Y - mean[:, None]) ** 2
-    var = 4 * (W**2 * s2 * dev2).sum(-1) + 2 * (
-        (W**2 * s2).sum(-1) ** 2 - (W**4 * s2**2).sum(-1) + (W**2 * (1 - W) ** 2 * s2**2).sum(-1))
-    Yp = np.where(Y == 0, 1e-6, Y)
-    meanp = (W * Yp).sum(-1)
-    ratio = Yp / meanp[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        centre = (ratio * (1 + np.log(ratio)) * W).sum(-1)
-        ti = 1000.0 * np.sqrt((((1 + np.log(ratio) - centre[:, None]) ** 2) * W**2 * s2).sum(-1)) \
-            / meanp
-        mld = 1000.0 * np.sqrt((s2 * W**2 / meanp[:, None] ** 2
-                                * (1 - 1 / ratio) ** 2).sum(-1))
-    return {"bgv": np.sqrt(var), "ti": ti, "mld": mld}
-
-
-def _logit_fit(x, p, w, max_iter: int = 100, tol: float = 1e-12):
-    """Batched quasi-binomial IRLS with HC1 covariance (as ``equity._regression.logit_fit``)."""
-    n, k = x.shape
-
-    def solve(ww, z):
-        a, b, c = ww.sum(1), (ww * x).sum(1), (ww * x * x).sum(1)
-        r0, r1 = (ww * z).sum(1), (ww * x * z).sum(1)
-        det = a * c - b * b
-        return np.stack([(c * r0 - b * r1) / det, (a * r1 - b * r0) / det], 1)
-
-    pc = np.clip(p, 1e-6, 1 - 1e-6)
-    beta = solve(w, np.log(pc / (1 - pc)))
-    done = np.zeros(n, bool)
-    for _ in range(max_iter):
-        eta = beta[:, :1] + beta[:, 1:] * x
-        mu = expit(eta)
-        v = mu * (1 - mu)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            new = solve(w * v, eta + (p - mu) / v)
-        step = np.abs(new - beta).max(1) < tol * (1 + np.abs(beta).max(1))
-        beta = np.where(done[:, None], beta, new)
-        done |= step
-        if done.all():
-            break
-    mu = expit(beta[:, :1] + beta[:, 1:] * x)
-    ww = w * mu * (1 - mu)
-    a, b, c = ww.sum(1), (ww * x).sum(1), (ww * x * x).sum(1)
-    det = a * c - b * b
-    bread = np.stack([np.stack([c, -b], -1), np.stack([-b, a], -1)], -2) / det[:, None, None]
-    u = w * (p - mu)
-    meat = np.stack([np.stack([(u * u).sum(1), (u * u * x).sum(1)], -1),
-                     np.stack([(u * u * x).sum(1), (u * u * x * x).sum(1)], -1)], -2)
-    cov = bread @ meat @ bread * k / (k - 2)
-    return beta, cov
-
-
-def _ordered_measures(P, Y, S, has_se, scale, method, confidence, z) -> dict[str, dict]:
-    """SII, RII, ACI, RCI for sets already sorted from most to least disadvantaged."""
-    out: dict[str, dict] = {}
-    cum = np.cumsum(P, 1)
-    rank = (cum - P / 2.0) / cum[:, -1:]
-    W = P / P.sum(1, keepdims=True)
-    flat = np.ptp(Y, axis=1) == 0
-    # ACI / RCI: WLS of 2σ²·y (or 2σ²·y/μ) on rank with population weights; classical se.
-    sigma2 = (W * (rank - 0.5) ** 2).sum(1)
-    mean = (W * Y).sum(1)
-    xm = (P * rank).sum(1) / P.sum(1)
-    dx = rank - xm[:, None]
-    sxx = (P * dx * dx).sum(1)
-    for name, yy in (("aci", 2 * sigma2[:, None] * Y),
-                     ("rci", 2 * sigma2[:, None] * Y / mean[:, None])):
-        slope = (yy * P * dx).sum(1) / sxx
-        b0 = (yy * P).sum(1) / P.sum(1) - slope * xm
-        resid = yy - b0[:, None] - slope[:, None] * rank
-        se = np.sqrt((P * resid**2).sum(1) / (Y.shape[1] - 2) / sxx)
-        out[name] = _analytic(name, slope, se, z)
-    if method == "logit":
-        p = Y / scale
-        bad = ((p < 0) | (p > 1)).any(1) | flat
-        counts = (P >= 1).all(1)[:, None]
-        nn = np.ceil(P)
-        p = np.where(counts, np.round(p * nn) / np.where(counts, nn, 1.0), p)
-        w = np.where(counts, nn * nn, P * P)
-        beta, cov = _logit_fit(rank, np.where(bad[:, None], 0.5, p), w)
-        p0, p1 = expit(beta[:, 0]), expit(beta[:, 0] + beta[:, 1])
-        g = np.stack([p1 * (1 - p1) - p0 * (1 - p0), p1 * (1 - p1)], 1)
-        se = np.sqrt(np.einsum("ni,nij,nj->n", g, cov, g))
-        sii = _analytic("sii", (p1 - p0) * scale, se * scale, z)
-        sii["ci_method"][:] = "delta_hc1"
-        g = np.stack([(1 - p1) - (1 - p0), 1 - p1], 1)
-        lse = np.sqrt(np.einsum("ni,nij,nj->n", g, cov, g))
-        fine = np.isfinite(lse)
-        lse = np.where(fine, lse, np.nan)
-        rii = _rows("rii", p1 / p0, lse, np.exp(np.log(p1 / p0) - z * lse),
-                    np.exp(np.log(p1 / p0) + z * lse), "delta_hc1")
-    else:
-        bad = flat
-        c = P * dx / sxx[:, None]
-        b1 = (Y * c).sum(1)
-        b0 = (Y * P).sum(1) / P.sum(1) - b1 * xm
-        Zs = np.random.default_rng(SEED).normal(0.0, 1.0, size=(N_SIM_LINEAR, Y.shape[1]))
-        s1 = b1[:, None] + (np.nan_to_num(S) * c) @ Zs.T  # (n, n_sim)
-        ym = (Y * P).sum(1) / P.sum(1)
-        s0 = ym[:, None] + (np.nan_to_num(S) * W) @ Zs.T - s1 * xm[:, None]
-        lo, hi = _quantiles(s1, confidence)
-        method_ = np.where(has_se, "simulation", "none")
-        nan = np.full(b1.size, np.nan)
-        sii = _rows("sii", b1, nan, np.where(has_se, lo, np.nan), np.where(has_se, hi, np.nan),
-                    method_)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rv = np.where(b0 != 0, (b0 + b1) / b0, np.nan)
-            lo, hi = _quantiles((s0 + s1) / s0, confidence)
-        rii = _rows("rii", rv, nan, np.where(has_se, lo, np.nan), np.where(has_se, hi, np.nan),
-                    method_)
-    for name, res in (("sii", sii), ("rii", rii)):
-        res["estimate"] = np.where(bad, np.nan, res["estimate"])
-        res["skip"] = bad
-        out[name] = res
+# -- measures of many sets ----------------------------------------------------------------------
+def _options(spec: MeasureSpec, sii_method: str) -> dict[str, object]:
+    """The engine's options for one measure: SII/RII ``method``, at most :data:`MAX_N_SIM`
+    simulation draws, the fixed seed."""
+    chosen: dict[str, object] = {"method": sii_method, "seed": SEED}
+    out = {key: value for key, value in chosen.items() if key in spec.options}
+    if "n_sim" in spec.options:
+        out["n_sim"] = min(int(spec.options["n_sim"]), MAX_N_SIM)  # type: ignore[call-overload]
     return out
-
-
-CHUNK = 1000  # group sets per numpy batch (bounds the memory of the simulations)
 
 
 def batch_measures(P, Y, S, R, ref, *, ordered: bool, scale: float, favourable: bool,
-                   sii_method: str, confidence: float = 0.95) -> dict[str, dict]:
-    """Every measure of :mod:`jamlik.equity` for ``n`` group sets of ``k`` subgroups each.
+                   sii_method: str, confidence: float = 0.95) -> dict[str, Columns]:
+    """Every applicable measure of :mod:`jamlik.equity` for ``n`` group sets of ``k`` subgroups.
 
     ``P, Y, S`` (n × k) population, estimate and se (NaN = unknown: no interval for the set, as
     in WHO's HEAT); ``R`` (n × k) ranks for ordered sets; ``ref`` (n,) index of the reference
-    subgroup or −1. Returns ``{measure: {column: array(n)}}`` with an optional boolean ``skip``
-    for sets where the measure cannot be computed (the equity function would raise).
+    subgroup or −1. Each measure's array function is called for :data:`CHUNK` sets at a time;
+    ``Columns.skip`` marks the sets where a measure is not defined (the single-set function
+    would raise).
     """
     P, Y, S, R = (np.asarray(a, float) for a in (P, Y, S, R))
     ref = np.asarray(ref, int)
-    args = {"ordered": ordered, "scale": float(scale), "favourable": bool(favourable),
-            "sii_method": sii_method, "confidence": confidence}
-    parts = []
+    specs = applicable_measures(ordered, Y.shape[1], has_reference=True)
+    parts: dict[str, list[Columns]] = {spec.name: [] for spec in specs}
     with np.errstate(all="ignore"):
         for i in range(0, Y.shape[0], CHUNK):
             sl = slice(i, i + CHUNK)
-            parts.append(_batch(P[sl], Y[sl], S[sl], R[sl], ref[sl], **args))
-    if len(parts) == 1:
-        return parts[0]
-    return {m: {c: np.concatenate([p[m][c] for p in parts]) for c in parts[0][m]}
-            for m in parts[0]}
-
-
-def _batch(P, Y, S, R, ref, *, ordered, scale, favourable, sii_method, confidence):
-    n, k = Y.shape
-    z = float(ndtri(1 - (1 - confidence) / 2))
-    has_se = np.isfinite(S).all(1)
-    Sx = np.where(has_se[:, None], S, np.nan)
-    rows = np.arange(n)
-    if ordered:
-        idx = np.argsort(R, axis=1, kind="stable")
-        P, Y, Sx = (np.take_along_axis(a, idx, 1) for a in (P, Y, Sx))
-        top, bottom = np.full(n, k - 1), np.zeros(n, int)
-        i1, i2 = (top, bottom) if favourable else (bottom, top)
-        iref = top
-    else:
-        hi, lo = Y.argmax(1), Y.argmin(1)
-        has_ref = ref >= 0
-        if favourable:
-            i1, i2 = np.where(has_ref, ref, hi), lo
-        else:
-            i1, i2 = hi, np.where(has_ref, ref, lo)
-        iref = np.where(has_ref, ref, hi if favourable else lo)
-    out: dict[str, dict] = {}
-    y1, y2 = Y[rows, i1], Y[rows, i2]
-    out["d"] = _analytic("d", y1 - y2, np.hypot(Sx[rows, i1], Sx[rows, i2]), z)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rv = np.where(y2 != 0, y1 / y2, np.nan)
-        lse = np.sqrt(Sx[rows, i1] ** 2 / y1**2 + Sx[rows, i2] ** 2 / y2**2)
-        ok = np.isfinite(rv) & (rv > 0) & np.isfinite(lse)
-        lse = np.where(ok, lse, np.nan)
-        out["r"] = _rows("r", rv, lse, np.exp(np.log(rv) - z * lse),
-                         np.exp(np.log(rv) + z * lse), np.where(ok, "analytic", "none"))
-    if k < 3:
-        return out
-    # PAR / PAF with Walter's (1978) variance from the implied 2×2 table.
-    W = P / P.sum(1, keepdims=True)
-    mean = (W * Y).sum(1)
-    y_ref = Y[rows, iref]
-    diff = y_ref - mean
-    worse = diff < 0 if favourable else diff > 0
-    value = np.where(worse, 0.0, diff)
-    n_total, n_ref = P.sum(1), P[rows, iref]
-    c = y_ref / scale * n_ref
-    dd = n_ref - c
-    a = mean / scale * n_total - c
-    b = n_total - a - n_ref
-    nn = a + b + c + dd
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = c * nn * (a * dd * (nn - c) + b * c**2) / ((a + c) ** 3 * (c + dd) ** 3)
-        paf_se = np.where(var >= 0, np.sqrt(np.abs(var)), np.nan)
-        out["par"] = _analytic("par", value, np.abs(mean * paf_se), z)
-        out["paf"] = _analytic("paf", 100.0 * value / mean, 100.0 * paf_se, z)
-    if ordered:
-        out.update(_ordered_measures(P, Y, Sx, has_se, scale, sii_method, confidence, z))
-        return out
-    stats_ = _unordered_statistics(Y, W, favourable, ref)
-    ses = _unordered_se(Y, Sx, W)
-    for name in ("bgv", "ti", "mld"):
-        out[name] = _analytic(name, stats_[name], ses[name], z, ok=has_se)
-    sims = _unordered_statistics(_truncated_draws(Y, np.nan_to_num(Sx), scale, N_SIM_UNORDERED,
-                                                  SEED), W[:, None, :], favourable, ref)
-    for name in ("bgsd", "cov", "idisu", "idisw", "mdbu", "mdbw", "mdmu", "mdmw", "mdru",
-                 "mdrw"):
-        lo, hi = _quantiles(sims[name], confidence)
-        res = _rows(name, stats_[name], np.full(n, np.nan), np.where(has_se, lo, np.nan),
-                    np.where(has_se, hi, np.nan), np.where(has_se, "simulation", "none"))
-        if name in ("mdru", "mdrw"):
-            res["skip"] = ref < 0
-        out[name] = res
-    return out
+            sets = GroupSets.of(P[sl], Y[sl], S[sl], R[sl] if ordered else None, ref[sl],
+                                scale=scale, favourable=favourable, confidence=confidence)
+            for spec in specs:
+                parts[spec.name].append(spec.array(sets, **_options(spec, sii_method)))
+    return {name: Columns.concat(columns) for name, columns in parts.items()}
 
 
 # -- the table -----------------------------------------------------------------------------------
@@ -463,7 +212,6 @@ _SCHEMA = {"indicator_id": pl.Utf8, "year": pl.Int16, "period": pl.Utf8, "area_l
            "n_groups": pl.Int16, "n_missing": pl.Int16, "reference_group": pl.Utf8,
            "favourable": pl.Boolean, "scale": pl.Float64, "note": pl.Utf8,
            "computed_at": pl.Datetime("us")}
-_USES_REFERENCE = ("d", "r", "par", "paf", "mdru", "mdrw")
 
 
 def _matrix(part: pl.DataFrame, column: str, n: int, k: int) -> np.ndarray:
@@ -490,22 +238,19 @@ def _bucket(part: pl.DataFrame, ordered: bool, k: int, opts: dict, confidence: f
                for m in part["missing"].to_list()]
     reference = np.where(ref >= 0, G[np.arange(n), np.maximum(ref, 0)], None)
     valid = P.sum(1) > 0
-    names, cols, keeps = [], {c: [] for c in ("estimate", "se", "lower", "upper",
-                                             "ci_method")}, []
-    notes, refs = [], []
+    names, keeps, notes, refs = [], [], [], []
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("estimate", "se", "lower", "upper",
+                                                         "ci_method")}
     for spec in applicable_measures(ordered, k, has_reference=True):
         r = res[spec.name]
-        keep = valid & ~r.get("skip", np.zeros(n, bool))
-        if spec.needs_reference:
-            keep &= ref >= 0
         names.append(spec.name)
-        keeps.append(keep)
-        for c in cols:
-            cols[c].append(r[c])
+        keeps.append(valid & ~r.skip)
+        for c, values in (("estimate", r.estimate), ("se", r.se), ("lower", r.lower),
+                          ("upper", r.upper), ("ci_method", r.method)):
+            cols[c].append(values)
         extra = f"SII/RII: {opts['sii_method']}" if spec.name in ("sii", "rii") else None
         notes.extend(_join(m, opts["note"], extra) for m in missing)
-        refs.append(reference if spec.name in _USES_REFERENCE and not ordered
-                    else np.full(n, None))
+        refs.append(reference if spec.uses_reference and not ordered else np.full(n, None))
     m = len(names)
     keys = part.select(*SET_KEY, "period", "ordered", "n_missing")
     frame = pl.concat([keys] * m).with_columns(

@@ -1,13 +1,17 @@
 """Layer 1: health-inequality summary measures, gap trends and life-expectancy-gap decomposition.
 
-Every measure has the signature ``name(pop, est, *, se=None, order=None, scale=100,
-favourable=True, reference=None, confidence=0.95, force=False, …)`` and returns an
+Every measure is defined once, on many group sets at once (``MEASURES[name].array``, a function
+of :class:`GroupSets` returning :class:`Columns`), and has a single-set function with the
+signature ``name(pop, est, *, se=None, order=None, scale=100, favourable=True, reference=None,
+confidence=0.95, force=False, …)`` that calls it with one set and returns an
 :class:`InequalityResult`. Definitions follow WHO's HEAT technical notes and the R package
 ``healthequal``; docs/equity.md lists every measure, when it applies and how its interval is
 computed. Pure numeric: no I/O.
 """
 
-from jamlik.equity._registry import MEASURES, MeasureSpec
+from jamlik.equity._ci import Columns
+from jamlik.equity._registry import MEASURES, MeasureSpec, ValueRange
+from jamlik.equity._sets import GroupSets
 from jamlik.equity.arriaga import ArriagaResult, arriaga, arriaga_from_life_tables
 from jamlik.equity.gap_trend import GapTrend, gap_trend
 from jamlik.equity.ordered import aci, rci, rii, sii
@@ -34,9 +38,12 @@ __all__ = [
     "CI_METHODS",
     "MEASURES",
     "ArriagaResult",
+    "Columns",
     "GapTrend",
+    "GroupSets",
     "InequalityResult",
     "MeasureSpec",
+    "ValueRange",
     "aci",
     "applicable_measures",
     "arriaga",

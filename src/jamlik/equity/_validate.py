@@ -1,46 +1,16 @@
 """Validation at the door for every inequality measure.
 
-Turns the user's arguments into a :class:`Groups` of clean numpy arrays, or raises
+Turns the user's arguments for one group set into a :class:`GroupSets` of one set, or raises
 :class:`~jamlik.model.errors.InputError` naming the argument, the value and what was expected.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from scipy.special import ndtri
 
 from jamlik.equity._registry import MEASURES
+from jamlik.equity._sets import GroupSets
 from jamlik.model.errors import InputError
-
-
-@dataclass(frozen=True, slots=True)
-class Groups:
-    """Validated per-subgroup data (subgroups with a missing estimate already dropped)."""
-
-    pop: np.ndarray
-    est: np.ndarray
-    se: np.ndarray | None
-    order: np.ndarray | None
-    scale: float
-    favourable: bool
-    reference: int | None
-    confidence: float
-
-    @property
-    def z(self) -> float:
-        """Two-sided normal quantile for the confidence level."""
-        return float(ndtri(1.0 - (1.0 - self.confidence) / 2.0))
-
-    @property
-    def k(self) -> int:
-        return int(self.est.size)
-
-    @property
-    def share(self) -> np.ndarray:
-        """Population shares."""
-        return self.pop / self.pop.sum()
 
 
 def _vector(argument: str, value: object, *, allow_nan: bool = False) -> np.ndarray:
@@ -76,8 +46,12 @@ def prepare(
     reference: int | None = None,
     confidence: float = 0.95,
     force: bool = False,
-) -> Groups:
-    """Validate the common arguments of measure ``measure`` and return clean arrays."""
+) -> GroupSets:
+    """Validate the common arguments of measure ``measure`` and return them as one set.
+
+    Subgroups with a missing estimate are dropped (``force``); an unordered-only measure
+    ignores ``order``.
+    """
     spec = MEASURES[measure]
     est_a = _vector("est", est, allow_nan=True)
     pop_a = _vector("pop", pop)
@@ -166,13 +140,15 @@ def prepare(
     if pop_a.sum() <= 0:
         raise InputError("pop", pop, "at least one subgroup with a positive population")
 
-    return Groups(
-        pop=pop_a,
-        est=est_a,
-        se=se_a,
-        order=order_a,
+    if spec.dimension == "unordered":
+        order_a = None
+    return GroupSets.of(
+        pop_a[None],
+        est_a[None],
+        None if se_a is None else se_a[None],
+        None if order_a is None else order_a[None],
+        None if reference is None else np.array([reference]),
         scale=float(scale),
         favourable=bool(favourable),
-        reference=reference,
         confidence=confidence,
     )

@@ -2,6 +2,8 @@
 
 Subgroups are ranked from the most disadvantaged (``order`` = 1, relative rank near 0) to the
 most advantaged (relative rank near 1) at the midpoints of their cumulative population share.
+Each measure is one function of :class:`~jamlik.equity._sets.GroupSets` (every set at once,
+already sorted by rank); SII and RII share one fit per set.
 
 * ``method="logit"`` (WHO's default, healthequal ``sii.R``/``rii.R``): quasi-binomial logistic
   regression of the proportion est/scale on rank, SII = p̂(1) − p̂(0), RII = p̂(1)/p̂(0), with
@@ -16,31 +18,61 @@ above 1 always mean higher values among the advantaged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from scipy.special import expit
 
-from jamlik.equity._ci import DEFAULT_SEED, NAN, analytic, check_simulation, no_ci
-from jamlik.equity._registry import register
-from jamlik.equity._regression import logit_fit, ridit, wls_line, wls_slope_se
-from jamlik.equity._validate import Groups, prepare
-from jamlik.equity.result import InequalityResult
+from jamlik.equity._ci import (
+    DEFAULT_SEED,
+    Columns,
+    Undefined,
+    analytic,
+    as_columns,
+    check_simulation,
+    simulated,
+)
+from jamlik.equity._measure import measure
+from jamlik.equity._registry import ANY_REAL, POSITIVE, ValueRange
+from jamlik.equity._regression import logit_fit
+from jamlik.equity._sets import GroupSets
 from jamlik.model.errors import InputError
 
 __all__ = ["aci", "rci", "rii", "sii"]
 
 Method = Literal["logit", "linear"]
+#: Options of SII and RII, with the single-set defaults.
+FIT_OPTIONS = {"method": "logit", "n_sim": 10_000, "seed": DEFAULT_SEED}
 
 
-def _sorted(g: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    assert g.order is not None
-    idx = np.argsort(g.order, kind="stable")
-    return g.pop[idx], g.est[idx], None if g.se is None else g.se[idx]
+@dataclass(frozen=True, slots=True)
+class _Ranks:
+    """Relative ranks of sets sorted by rank, and the weighted-regression terms on them."""
+
+    rank: np.ndarray  # (n, k) midpoints of the cumulative population share
+    xm: np.ndarray  # (n,) population-weighted mean rank
+    dx: np.ndarray  # (n, k) rank − xm
+    sxx: np.ndarray  # (n,) Σ pop·dx²
+    flat: Undefined  # sets whose estimates are all equal (no gradient to fit)
 
 
-def _logit_inputs(g: Groups, pop: np.ndarray, est: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Proportions and prior weights of WHO's logistic SII/RII.
+def _ranks(s: GroupSets) -> _Ranks:
+    def compute() -> _Ranks:
+        P = s.pop
+        cum = np.cumsum(P, 1)
+        rank = (cum - P / 2.0) / cum[:, -1:]
+        xm = (P * rank).sum(1) / P.sum(1)
+        dx = rank - xm[:, None]
+        flat = Undefined(np.ptp(s.est, axis=1) == 0, "est", s.est[:, 0],
+                         "estimates that are not all equal (no gradient to fit)")  # fmt: skip
+        return _Ranks(rank, xm, dx, (P * dx * dx).sum(1), flat)
+
+    return s.shared("ranks", compute)
+
+
+def _logit(s: GroupSets) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[Undefined, ...]]:
+    """p̂(0), p̂(1), HC1 covariance of the logistic fit per set, and where it is undefined.
 
     With population counts (every ``pop`` ≥ 1) healthequal rounds to whole persons,
     ``n = ceil(pop)``, ``y = round(est / scale × n)``, and fits ``glm(cbind(y, n − y) ~ rank,
@@ -48,215 +80,142 @@ def _logit_inputs(g: Groups, pop: np.ndarray, est: np.ndarray) -> tuple[np.ndarr
     weights are n². With population shares the unrounded proportions are used with weights
     share² (the estimates are invariant to the scale of the weights).
     """
-    p = est / g.scale
-    if ((p < 0) | (p > 1)).any():
-        raise InputError(
-            "est",
-            est[(p < 0) | (p > 1)][0],
-            f"values between 0 and scale={g.scale:g} for method='logit'",
-            hint="Use method='linear' for indicators that are not proportions",
-        )
-    if (pop >= 1).all():
-        n = np.ceil(pop)
-        p = np.round(p * n) / n
-        return p, n * n
-    return p, pop * pop
+
+    def compute():
+        x = _ranks(s)
+        P, Y = s.pop, s.est
+        p = Y / s.scale
+        outside = (p < 0) | (p > 1)
+        off = Undefined(outside.any(1), "est", Y[s.rows, outside.argmax(1)],
+                        f"values between 0 and scale={s.scale:g} for method='logit'",
+                        hint="Use method='linear' for indicators that are not proportions")  # fmt: skip
+        bad = off.where | x.flat.where
+        counts = (P >= 1).all(1)[:, None]
+        nn = np.ceil(P)
+        p = np.where(counts, np.round(p * nn) / np.where(counts, nn, 1.0), p)
+        w = np.where(counts, nn * nn, P * P)
+        beta, cov = logit_fit(x.rank, np.where(bad[:, None], 0.5, p), w)
+        p0, p1 = expit(beta[:, 0]), expit(beta[:, 0] + beta[:, 1])
+        return p0, p1, cov, (x.flat, off)
+
+    return s.shared("logit", compute)
 
 
-def _fit(g: Groups, method: Method, n_sim: int, seed: int | None):
+def _linear(s: GroupSets, n_sim: int, seed: int | None):
+    """Intercept, slope and their ``(n, n_sim)`` simulated values of the WLS line per set.
+
+    The draws are est + se·Z with the same standard normals Z (``n_sim × k``) for every set,
+    the fit is linear in the estimates, so each simulated fit is the fit plus the fit of se·Z.
+    """
+
+    def compute():
+        x = _ranks(s)
+        P, Y, S = s.pop, s.est, np.nan_to_num(s.se)
+        c = P * x.dx / x.sxx[:, None]
+        b1 = (Y * c).sum(1)
+        b0 = (Y * P).sum(1) / P.sum(1) - b1 * x.xm
+        Zs = np.random.default_rng(seed).normal(0.0, 1.0, size=(n_sim, s.k))
+        s1 = b1[:, None] + (S * c) @ Zs.T
+        ym = (Y * P).sum(1) / P.sum(1)
+        s0 = ym[:, None] + (S * s.share) @ Zs.T - s1 * x.xm[:, None]
+        return b0, b1, s0, s1
+
+    if seed is None:
+        return compute()
+    return s.shared(("linear", n_sim, seed), compute)
+
+
+def _check_method(method: str) -> None:
     if method not in ("logit", "linear"):
         raise InputError("method", method, "'logit' (WHO default) or 'linear'")
-    pop, est, se = _sorted(g)
-    rank = ridit(pop)
-    if np.ptp(est) == 0:
-        raise InputError("est", est[0], "estimates that are not all equal (no gradient to fit)")
-    if method == "logit":
-        p, w = _logit_inputs(g, pop, est)
-        beta, cov = logit_fit(rank, p, w)
-        return "logit", beta, cov
-    check_simulation(n_sim, seed)
-    b0, b1 = wls_line(rank, est, pop)
-    sims = None
-    if se is not None:
-        rng = np.random.default_rng(seed)
-        draws = rng.normal(est, se, size=(n_sim, est.size))
-        sims = wls_line(rank, draws, pop)
-    return "linear", np.array([b0, b1]), sims
 
 
-def _quantiles(g: Groups, values: np.ndarray) -> tuple[float, float]:
-    alpha = 1.0 - g.confidence
-    lo, hi = np.nanquantile(values, [alpha / 2, 1 - alpha / 2])
-    return float(lo), float(hi)
+def _undefined(columns: Columns, undefined: tuple[Undefined, ...]) -> Columns:
+    bad = np.zeros(columns.estimate.size, bool)
+    for u in undefined:
+        bad |= u.where
+    return Columns(np.where(bad, np.nan, columns.estimate), columns.se, columns.lower,
+                   columns.upper, columns.method, undefined)  # fmt: skip
 
 
-@register(
-    "sii",
-    title="Slope index of inequality",
-    dimension="ordered",
-    min_groups=3,
-    ci="delta_hc1",
-    kind="absolute",
-    weighted=True,
-)
-def sii(
-    pop,
-    est,
-    *,
-    se=None,
-    order=None,
-    scale=100,
-    favourable=True,
-    reference=None,
-    confidence=0.95,
-    force=False,
-    method: Method = "logit",
-    n_sim: int = 10_000,
-    seed: int | None = DEFAULT_SEED,
-) -> InequalityResult:
+@measure("sii", title="Slope index of inequality", dimension="ordered", min_groups=3,
+         ci="delta_hc1", kind="absolute", weighted=True, values=ANY_REAL,
+         options=FIT_OPTIONS)  # fmt: skip
+def sii(s: GroupSets, *, method: Method = "logit", n_sim: int = 10_000,
+        seed: int | None = DEFAULT_SEED) -> Columns:  # fmt: skip
     """Slope index of inequality, in the units of the indicator (× ``scale`` for logit).
 
     ``se`` and the interval are on the indicator scale. ``se`` is NaN for ``method='linear'``
     (simulation interval, needs ``se``). ``favourable`` and ``reference`` are not used.
     """
-    g = prepare("sii", pop, est, se=se, order=order, scale=scale, favourable=favourable,
-                reference=reference, confidence=confidence, force=force)  # fmt: skip
-    kind, beta, extra = _fit(g, method, n_sim, seed)
-    if kind == "logit":
-        p0, p1 = expit(beta[0]), expit(beta[0] + beta[1])
-        grad = np.array([p1 * (1 - p1) - p0 * (1 - p0), p1 * (1 - p1)])
-        value_se = float(np.sqrt(grad @ extra @ grad))
-        result = analytic("sii", g, (p1 - p0) * g.scale, value_se * g.scale)
-        return InequalityResult(**{**result.as_dict(), "method": "delta_hc1"})
-    value = float(beta[1])
-    if extra is None:
-        return no_ci("sii", g, value)
-    lo, hi = _quantiles(g, extra[1])
-    return InequalityResult("sii", value, NAN, lo, hi, "simulation", g.confidence)
+    _check_method(method)
+    if method == "logit":
+        p0, p1, cov, undefined = _logit(s)
+        g = np.stack([p1 * (1 - p1) - p0 * (1 - p0), p1 * (1 - p1)], 1)
+        se = np.sqrt(np.einsum("ni,nij,nj->n", g, cov, g))
+        out = analytic((p1 - p0) * s.scale, se * s.scale, s.z)
+        out.method[:] = "delta_hc1"
+        return _undefined(out, undefined)
+    check_simulation(n_sim, seed)
+    _, b1, _, s1 = _linear(s, n_sim, seed)
+    return _undefined(simulated(s, b1, s1), (_ranks(s).flat,))
 
 
-@register(
-    "rii",
-    title="Relative index of inequality",
-    dimension="ordered",
-    min_groups=3,
-    ci="delta_hc1",
-    kind="relative",
-    weighted=True,
-)
-def rii(
-    pop,
-    est,
-    *,
-    se=None,
-    order=None,
-    scale=100,
-    favourable=True,
-    reference=None,
-    confidence=0.95,
-    force=False,
-    method: Method = "logit",
-    n_sim: int = 10_000,
-    seed: int | None = DEFAULT_SEED,
-) -> InequalityResult:
+@measure("rii", title="Relative index of inequality", dimension="ordered", min_groups=3,
+         ci="delta_hc1", kind="relative", weighted=True, values=POSITIVE,
+         options=FIT_OPTIONS)  # fmt: skip
+def rii(s: GroupSets, *, method: Method = "logit", n_sim: int = 10_000,
+        seed: int | None = DEFAULT_SEED) -> Columns:  # fmt: skip
     """Relative index of inequality p̂(1)/p̂(0) (no unit).
 
     For ``method='logit'`` ``se`` is that of ln RII and the interval is exp(ln RII ± z·se).
     """
-    g = prepare("rii", pop, est, se=se, order=order, scale=scale, favourable=favourable,
-                reference=reference, confidence=confidence, force=force)  # fmt: skip
-    kind, beta, extra = _fit(g, method, n_sim, seed)
-    if kind == "logit":
-        p0, p1 = expit(beta[0]), expit(beta[0] + beta[1])
-        grad = np.array([(1 - p1) - (1 - p0), 1 - p1])
-        log_se = float(np.sqrt(grad @ extra @ grad))
-        log_value = float(np.log(p1 / p0))
-        return InequalityResult(
-            "rii",
-            float(p1 / p0),
-            log_se,
-            float(np.exp(log_value - g.z * log_se)),
-            float(np.exp(log_value + g.z * log_se)),
-            "delta_hc1",
-            g.confidence,
-        )
-    b0, b1 = beta
-    value = float((b0 + b1) / b0) if b0 != 0 else NAN
-    if extra is None:
-        return no_ci("rii", g, value)
-    s0, s1 = extra
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lo, hi = _quantiles(g, (s0 + s1) / s0)
-    return InequalityResult("rii", value, NAN, lo, hi, "simulation", g.confidence)
+    _check_method(method)
+    if method == "logit":
+        p0, p1, cov, undefined = _logit(s)
+        g = np.stack([(1 - p1) - (1 - p0), 1 - p1], 1)
+        log_se = np.sqrt(np.einsum("ni,nij,nj->n", g, cov, g))
+        log_se = np.where(np.isfinite(log_se), log_se, np.nan)
+        out = as_columns(p1 / p0, log_se, np.exp(np.log(p1 / p0) - s.z * log_se),
+                         np.exp(np.log(p1 / p0) + s.z * log_se), "delta_hc1")  # fmt: skip
+        return _undefined(out, undefined)
+    check_simulation(n_sim, seed)
+    b0, b1, s0, s1 = _linear(s, n_sim, seed)
+    value = np.where(b0 != 0, (b0 + b1) / b0, np.nan)
+    return _undefined(simulated(s, value, (s0 + s1) / s0), (_ranks(s).flat,))
 
 
-def _concentration(g: Groups, relative: bool) -> InequalityResult:
-    pop, est, _ = _sorted(g)
-    rank = ridit(pop)
-    w = pop / pop.sum()
-    sigma2 = float(w @ (rank - 0.5) ** 2)
-    mean = float(w @ est)
-    y = 2.0 * sigma2 * (est / mean if relative else est)
-    slope, slope_se = wls_slope_se(rank, y, pop)
-    name = "rci" if relative else "aci"
-    return analytic(name, g, slope, slope_se)
+def _concentration(s: GroupSets, relative: bool) -> Columns:
+    """2σ²ᵣ × the WLS slope of y (ACI) or y/μ (RCI) on rank, with its classical se."""
+    x = _ranks(s)
+    P, Y, W = s.pop, s.est, s.share
+    sigma2 = (W * (x.rank - 0.5) ** 2).sum(1)
+    yy = 2 * sigma2[:, None] * Y
+    if relative:
+        yy = yy / (W * Y).sum(1)[:, None]
+    slope = (yy * P * x.dx).sum(1) / x.sxx
+    b0 = (yy * P).sum(1) / P.sum(1) - slope * x.xm
+    resid = yy - b0[:, None] - slope[:, None] * x.rank
+    se = np.sqrt((P * resid**2).sum(1) / (s.k - 2) / x.sxx)
+    return analytic(slope, se, s.z)
 
 
-@register(
-    "aci",
-    title="Absolute concentration index",
-    dimension="ordered",
-    min_groups=3,
-    ci="analytic",
-    kind="absolute",
-    weighted=True,
-)
-def aci(
-    pop,
-    est,
-    *,
-    se=None,
-    order=None,
-    scale=100,
-    favourable=True,
-    reference=None,
-    confidence=0.95,
-    force=False,
-) -> InequalityResult:
+@measure("aci", title="Absolute concentration index", dimension="ordered", min_groups=3,
+         ci="analytic", kind="absolute", weighted=True, values=ANY_REAL)  # fmt: skip
+def aci(s: GroupSets) -> Columns:
     """Absolute concentration index 2·Σ wⱼ (rⱼ − ½) yⱼ, with the regression standard error of
     Kakwani, Wagstaff & van Doorslaer (1997) as in healthequal ``aci.R``.
 
     Positive: the indicator is concentrated among the advantaged. ``se`` of the subgroups is
     not used.
     """
-    g = prepare("aci", pop, est, se=se, order=order, scale=scale, favourable=favourable,
-                reference=reference, confidence=confidence, force=force)  # fmt: skip
-    return _concentration(g, relative=False)
+    return _concentration(s, relative=False)
 
 
-@register(
-    "rci",
-    title="Relative concentration index",
-    dimension="ordered",
-    min_groups=3,
-    ci="analytic",
-    kind="relative",
-    weighted=True,
-)
-def rci(
-    pop,
-    est,
-    *,
-    se=None,
-    order=None,
-    scale=100,
-    favourable=True,
-    reference=None,
-    confidence=0.95,
-    force=False,
-) -> InequalityResult:
+@measure("rci", title="Relative concentration index", dimension="ordered", min_groups=3,
+         ci="analytic", kind="relative", weighted=True,
+         values=ValueRange(-1.0, 1.0, low_closed=True, high_closed=True))  # fmt: skip
+def rci(s: GroupSets) -> Columns:
     """Relative concentration index ACI / μ, a fraction between −1 and 1 (healthequal
     ``rci.R``; HEAT displays it × 100)."""
-    g = prepare("rci", pop, est, se=se, order=order, scale=scale, favourable=favourable,
-                reference=reference, confidence=confidence, force=force)  # fmt: skip
-    return _concentration(g, relative=True)
+    return _concentration(s, relative=True)

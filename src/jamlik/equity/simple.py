@@ -1,203 +1,123 @@
 """Simple measures: difference (D), ratio (R), population attributable risk and fraction.
 
 Definitions follow WHO's HEAT technical notes and the R package ``healthequal`` (``d.R``,
-``r.R``, ``parisk.R``, ``paf.R``); see docs/equity.md for the table of measures.
+``r.R``, ``parisk.R``, ``paf.R``); see docs/equity.md for the table of measures. Each measure
+is one function of :class:`~jamlik.equity._sets.GroupSets` (every set at once).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from jamlik.equity._ci import NAN, analytic, no_ci
-from jamlik.equity._registry import register
-from jamlik.equity._validate import Groups, prepare
-from jamlik.equity.result import InequalityResult
+from jamlik.equity._ci import Columns, analytic, as_columns
+from jamlik.equity._measure import measure
+from jamlik.equity._registry import ANY_REAL, POSITIVE, ValueRange
+from jamlik.equity._sets import GroupSets
 
 __all__ = ["d", "paf", "par", "r"]
 
 
-def _pair(g: Groups) -> tuple[int, int]:
-    """Indices (i1, i2) of the two subgroups compared by D = y1 − y2 and R = y1 / y2.
+def _pair(s: GroupSets) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (i1, i2) per set of the two subgroups compared by D = y1 − y2 and R = y1 / y2.
 
     Ordered dimension: the most advantaged (highest rank) against the most disadvantaged
     (rank 1) for a favourable indicator, the reverse for an adverse one. Unordered without a
     reference: highest against lowest estimate. Unordered with a reference: the reference
     against the lowest estimate (favourable) or the highest against the reference (adverse).
     """
-    if g.order is not None:
-        top, bottom = int(np.argmax(g.order)), int(np.argmin(g.order))
-        return (top, bottom) if g.favourable else (bottom, top)
-    hi, lo = int(np.argmax(g.est)), int(np.argmin(g.est))
-    if g.reference is None:
-        return hi, lo
-    return (g.reference, lo) if g.favourable else (hi, g.reference)
+    if s.ordered:
+        top, bottom = np.full(s.n, s.k - 1), np.zeros(s.n, int)
+        return (top, bottom) if s.favourable else (bottom, top)
+    hi, lo = s.est.argmax(1), s.est.argmin(1)
+    has_ref = s.reference >= 0
+    if s.favourable:
+        return np.where(has_ref, s.reference, hi), lo
+    return hi, np.where(has_ref, s.reference, lo)
 
 
-@register(
-    "d",
-    title="Difference",
-    dimension="any",
-    min_groups=2,
-    ci="analytic",
-    kind="absolute",
-    weighted=False,
-)
-def d(
-    pop,
-    est,
-    *,
-    se=None,
-    order=None,
-    scale=100,
-    favourable=True,
-    reference=None,
-    confidence=0.95,
-    force=False,
-) -> InequalityResult:
+@measure("d", title="Difference", dimension="any", min_groups=2, ci="analytic",
+         kind="absolute", weighted=False, values=ANY_REAL, reference="optional")  # fmt: skip
+def d(s: GroupSets) -> Columns:
     """Difference D = y1 − y2 between two subgroups (see :func:`_pair` for which two).
 
     ``se`` = sqrt(se1² + se2²); normal interval.
     """
-    g = prepare("d", pop, est, se=se, order=order, scale=scale, favourable=favourable,
-                reference=reference, confidence=confidence, force=force)  # fmt: skip
-    i1, i2 = _pair(g)
-    value = g.est[i1] - g.est[i2]
-    if g.se is None:
-        return no_ci("d", g, value)
-    return analytic("d", g, value, np.hypot(g.se[i1], g.se[i2]))
+    i1, i2 = _pair(s)
+    se = np.hypot(s.se[s.rows, i1], s.se[s.rows, i2])
+    return analytic(s.est[s.rows, i1] - s.est[s.rows, i2], se, s.z)
 
 
-@register(
-    "r",
-    title="Ratio",
-    dimension="any",
-    min_groups=2,
-    ci="analytic",
-    kind="relative",
-    weighted=False,
-)
-def r(
-    pop,
-    est,
-    *,
-    se=None,
-    order=None,
-    scale=100,
-    favourable=True,
-    reference=None,
-    confidence=0.95,
-    force=False,
-) -> InequalityResult:
+@measure("r", title="Ratio", dimension="any", min_groups=2, ci="analytic", kind="relative",
+         weighted=False, values=POSITIVE, reference="optional")  # fmt: skip
+def r(s: GroupSets) -> Columns:
     """Ratio R = y1 / y2 (same pair as :func:`d`).
 
     ``se`` is the standard error of ln R, sqrt(se1²/y1² + se2²/y2²) (delta method, Ahn et al.
     2018); the interval is exp(ln R ± z·se).
     """
-    g = prepare("r", pop, est, se=se, order=order, scale=scale, favourable=favourable,
-                reference=reference, confidence=confidence, force=force)  # fmt: skip
-    i1, i2 = _pair(g)
-    y1, y2 = g.est[i1], g.est[i2]
-    value = y1 / y2 if y2 != 0 else NAN
-    if g.se is None or not np.isfinite(value) or value <= 0:
-        return no_ci("r", g, value)
-    log_se = float(np.sqrt(g.se[i1] ** 2 / y1**2 + g.se[i2] ** 2 / y2**2))
-    return InequalityResult(
-        "r",
-        float(value),
-        log_se,
-        float(np.exp(np.log(value) - g.z * log_se)),
-        float(np.exp(np.log(value) + g.z * log_se)),
-        "analytic",
-        g.confidence,
-    )
+    i1, i2 = _pair(s)
+    y1, y2 = s.est[s.rows, i1], s.est[s.rows, i2]
+    value = np.where(y2 != 0, y1 / y2, np.nan)
+    log_se = np.sqrt(s.se[s.rows, i1] ** 2 / y1**2 + s.se[s.rows, i2] ** 2 / y2**2)
+    ok = np.isfinite(value) & (value > 0) & np.isfinite(log_se)
+    log_se = np.where(ok, log_se, np.nan)
+    return as_columns(value, log_se, np.exp(np.log(value) - s.z * log_se),
+                      np.exp(np.log(value) + s.z * log_se),
+                      np.where(ok, "analytic", "none"))  # fmt: skip
 
 
-def _attributable(g: Groups) -> tuple[float, float, float, float]:
-    """(reference estimate, weighted mean, PAR, se of PAF as a fraction)."""
-    if g.order is not None:
-        ref = int(np.argmax(g.order))  # the most advantaged subgroup
-    elif g.reference is not None:
-        ref = g.reference
+def _attributable(s: GroupSets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(weighted mean μ, PAR, se of PAF as a fraction) per set.
+
+    The reference is the most advantaged subgroup (ordered), else the set's reference
+    subgroup, else the best subgroup.
+    """
+    if s.ordered:
+        ref = np.full(s.n, s.k - 1)
     else:
-        ref = int(np.argmax(g.est)) if g.favourable else int(np.argmin(g.est))
-    w = g.share
-    mean = float(w @ g.est)
-    y_ref = float(g.est[ref])
+        best = s.est.argmax(1) if s.favourable else s.est.argmin(1)
+        ref = np.where(s.reference >= 0, s.reference, best)
+    mean = (s.share * s.est).sum(1)
+    y_ref = s.est[s.rows, ref]
     diff = y_ref - mean
-    worse = diff < 0 if g.favourable else diff > 0
-    value = 0.0 if worse else diff
+    worse = diff < 0 if s.favourable else diff > 0
+    value = np.where(worse, 0.0, diff)
     # Walter (1978) variance of the attributable fraction from the implied 2×2 table.
-    n_total = float(g.pop.sum())
-    n_ref = float(g.pop[ref])
-    c = y_ref / g.scale * n_ref
+    n_total, n_ref = s.pop.sum(1), s.pop[s.rows, ref]
+    c = y_ref / s.scale * n_ref
     dd = n_ref - c
-    a = mean / g.scale * n_total - c
+    a = mean / s.scale * n_total - c
     b = n_total - a - n_ref
     n = a + b + c + dd
     var = c * n * (a * dd * (n - c) + b * c**2) / ((a + c) ** 3 * (c + dd) ** 3)
-    return y_ref, mean, value, float(np.sqrt(var)) if var >= 0 else NAN
+    return mean, value, np.where(var >= 0, np.sqrt(np.abs(var)), np.nan)
 
 
-@register(
-    "par",
-    title="Population attributable risk",
-    dimension="any",
-    min_groups=3,
-    ci="analytic",
-    kind="absolute",
-    weighted=True,
-)
-def par(
-    pop,
-    est,
-    *,
-    se=None,
-    order=None,
-    scale=100,
-    favourable=True,
-    reference=None,
-    confidence=0.95,
-    force=False,
-) -> InequalityResult:
+@measure("par", title="Population attributable risk", dimension="any", min_groups=3,
+         ci="analytic", kind="absolute", weighted=True, values=ANY_REAL,
+         reference="optional")  # fmt: skip
+def par(s: GroupSets) -> Columns:
     """Population attributable risk PAR = y_ref − μ (0 when the reference is worse than μ).
 
     The reference is the most advantaged subgroup (ordered), else ``reference`` if given,
     else the best subgroup. μ is the population-weighted mean. ``se`` = μ × se(PAF) with
     Walter's (1978) variance (healthequal ``parisk.R``). ``se`` of the subgroups is not used.
     """
-    g = prepare("par", pop, est, se=se, order=order, scale=scale, favourable=favourable,
-                reference=reference, confidence=confidence, force=force)  # fmt: skip
-    _, mean, value, paf_se = _attributable(g)
-    return analytic("par", g, value, abs(mean * paf_se))
+    mean, value, paf_se = _attributable(s)
+    return analytic(value, np.abs(mean * paf_se), s.z)
 
 
-@register(
-    "paf",
-    title="Population attributable fraction",
-    dimension="any",
-    min_groups=3,
-    ci="analytic",
-    kind="relative",
-    weighted=True,
-)
-def paf(
-    pop,
-    est,
-    *,
-    se=None,
-    order=None,
-    scale=100,
-    favourable=True,
-    reference=None,
-    confidence=0.95,
-    force=False,
-) -> InequalityResult:
+@measure("paf", title="Population attributable fraction", dimension="any", min_groups=3,
+         ci="analytic", kind="relative", weighted=True,
+         values=ValueRange(-100.0, math.inf, low_closed=True),
+         reference="optional")  # fmt: skip
+def paf(s: GroupSets) -> Columns:
     """Population attributable fraction PAF = 100 × PAR / μ (percent).
 
     ``se`` = 100 × Walter's (1978) standard error of the fraction, so that estimate and ``se``
     are both in percent (healthequal ``paf.R`` leaves the se as a fraction; see docs).
     """
-    g = prepare("paf", pop, est, se=se, order=order, scale=scale, favourable=favourable,
-                reference=reference, confidence=confidence, force=force)  # fmt: skip
-    _, mean, value, paf_se = _attributable(g)
-    return analytic("paf", g, 100.0 * value / mean, 100.0 * paf_se)
+    mean, value, paf_se = _attributable(s)
+    return analytic(100.0 * value / mean, 100.0 * paf_se, s.z)
