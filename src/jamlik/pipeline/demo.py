@@ -105,7 +105,7 @@ def build_demo_warehouse(db_path: str | Path, *, seed: int, force: bool = False,
                       before=empty, after=finish)
     truth_path = db.with_name("demo_truth.json")
     truth_path.write_text(json.dumps(demo.truth, ensure_ascii=False, indent=2), encoding="utf-8")
-    from jamlik.engine.refresh import refresh
+    from jamlik.pipeline.refresh import refresh
 
     report("refresh", 0.995)
     published = Path(published_path) if published_path else db.parent / "published" / db.name

@@ -1,4 +1,4 @@
-"""``jamlik refresh`` (engine/refresh.py): fetch → validate → atomic load → publish.
+"""``jamlik refresh`` (pipeline/refresh.py): fetch → validate → atomic load → publish.
 
 Reference values (independent of jamlik):
 
@@ -20,14 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from jamlik.engine.refresh import RefreshConfig, RefreshError, refresh
 from jamlik.geo import AreaRegistry
 from jamlik.model.catalogue import Catalogue, load_catalogue, parse_indicator
+from jamlik.pipeline.refresh import RefreshConfig, RefreshError, refresh
 from jamlik.sources import Kolada
 from jamlik.store import Warehouse
 from jamlik.store.snapshots import publish, rollback, snapshot_history
 
-from .test_kolada import DATA_PATH, paged
+from ..sources.conftest import FakeTime, Router
+from ..sources.test_kolada import DATA_PATH, paged
 
 EXAMPLES = Path(__file__).parents[2] / "src/jamlik/data/examples"
 SOURCE = "gymnasium_eligibility_all"
@@ -41,6 +42,16 @@ def _config(csv: Path) -> dict:
                     "value": "Andel behöriga (%)", "numerator": "Antal behöriga",
                     "denominator": "Antal elever", "unit": "%"},
         "validation": {"expected_periods": [2015, 2024], "declared_unit": "%"}}]}
+
+
+@pytest.fixture
+def router() -> Router:
+    return Router()
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
 
 
 @pytest.fixture
