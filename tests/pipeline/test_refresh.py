@@ -45,16 +45,6 @@ def _config(csv: Path) -> dict:
 
 
 @pytest.fixture
-def router() -> Router:
-    return Router()
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
 def work(tmp_path):
     """A working warehouse with the real area registry, a copy of the example file, paths."""
     db = tmp_path / "jamlik.duckdb"
@@ -188,8 +178,9 @@ def test_failure_inside_the_external_computation(work, monkeypatch):
     assert _sha(work["pub"]) == before_pub and _contents(work["db"]) == before
 
 
-def test_refresh_from_recorded_kolada_responses(work, router, fake_time):
+def test_refresh_from_recorded_kolada_responses(work):
     """Kolada KPI N01951 (inhabitants) through an injected transport, as an external count."""
+    router, fake_time = Router(), FakeTime()
     population = parse_indicator({
         "id": "population_kolada", "title": {"sv": "Invånare", "en": "Inhabitants"},
         "definition": {"sv": "Invånare 31/12", "en": "Inhabitants 31 Dec"}, "topic": "population",
@@ -214,7 +205,7 @@ def test_refresh_from_recorded_kolada_responses(work, router, fake_time):
     assert "api.kolada.se/v3/data/kpi/N01951/year/2019" in url[0]
     again = refresh(config, db_path=work["db"], published_path=work["pub"], catalogue=cat,
                     connectors={"kolada": Kolada(
-                        client=paged(type(router)(), DATA_PATH, "data_N01951_2019", 3).client(),
+                        client=paged(Router(), DATA_PATH, "data_N01951_2019", 3).client(),
                         sleep=fake_time.sleep, clock=fake_time.clock)})
     assert [o.status for o in again.outcomes] == ["unchanged"]
 
