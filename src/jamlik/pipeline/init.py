@@ -18,7 +18,7 @@ from jamlik.geo import AreaRegistry
 from jamlik.geo.registry import builtin_vintages, care_units_as_areas
 from jamlik.model import AreaLevel, InputError
 from jamlik.model.identity import PseudonymKey
-from jamlik.store import Warehouse
+from jamlik.store import Warehouse, queries
 from jamlik.store.snapshots import writer_lock
 
 KEY_META = "pseudonym_key_fingerprint"
@@ -79,7 +79,7 @@ def init_warehouse(db_path: str | Path, *, region: str,
                              "with", hint="a different key would break the linkage of "
                              "registers loaded earlier")
         registry = AreaRegistry.builtin()
-        units = wh.con.execute("SELECT * FROM care_units").to_arrow_table()
+        units = queries.care_units(wh.con)
         areas = pa.concat_tables([registry.table, care_units_as_areas(units)]) \
             if units.num_rows else registry.table
         vintages = builtin_vintages()
@@ -89,9 +89,7 @@ def init_warehouse(db_path: str | Path, *, region: str,
             load.set_meta("home_region", region)
             if key is not None:
                 load.set_meta(KEY_META, key.fingerprint)
-        counts = {v: int(n) for v, n in wh.con.execute(
-            "SELECT vintage, count(*) FROM area_vintages WHERE level = 'deso' GROUP BY 1 "
-            "ORDER BY 1").fetchall()}
-        n_areas = wh.con.execute("SELECT count(*) FROM areas").fetchone()[0]
+        counts = queries.deso_counts_by_vintage(wh.con)
+        n_areas = queries.area_count(wh.con)
     name = "Sverige" if region == "SE" else registry[region].name
     return InitReport(db_path, region, name, n_areas, counts, key_created, before)

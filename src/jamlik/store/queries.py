@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pyarrow as pa
+
 # -- sources ----------------------------------------------------------------------------------
 # What ``jamlik refresh`` reads and records about its declared sources (``source_loads``).
 
@@ -38,3 +40,23 @@ def record_source_load(con, row: Mapping[str, Any]) -> None:
     con.execute(f"INSERT INTO source_loads ({', '.join(SOURCE_LOAD_COLUMNS)}) "
                 f"VALUES ({', '.join('?' for _ in SOURCE_LOAD_COLUMNS)})",
                 [row[c] for c in SOURCE_LOAD_COLUMNS])
+
+
+# -- pipeline ---------------------------------------------------------------------------------
+# What ``jamlik init`` reads back from the area registry it writes.
+
+def care_units(con) -> pa.Table:
+    """Every loaded vårdcentral (``care_units``), as Arrow."""
+    return con.execute("SELECT * FROM care_units").to_arrow_table()
+
+
+def deso_counts_by_vintage(con) -> dict[str, int]:
+    """Vintage → number of DeSO in the registry (``area_vintages``), in vintage order."""
+    return {v: int(n) for v, n in con.execute(
+        "SELECT vintage, count(*) FROM area_vintages WHERE level = 'deso' GROUP BY 1 "
+        "ORDER BY 1").fetchall()}
+
+
+def area_count(con) -> int:
+    """Number of areas in the registry (``areas``)."""
+    return con.execute("SELECT count(*) FROM areas").fetchone()[0]
