@@ -51,18 +51,13 @@ def demo_db_computed(demo_db, tmp_path_factory) -> Path:
     """The demo warehouse after ``jamlik compute``, built once per test run (read-only use)."""
     import shutil
 
-    from jamlik.engine import compute
-    from jamlik.engine.equity_steps import run_equity
     from jamlik.model import Settings
-    from jamlik.store import Warehouse
-    from jamlik.store.snapshots import publish
+    from jamlik.pipeline.compute import compute_all
 
     def build(path: Path) -> None:
         shutil.copy(demo_db, path)
-        with Warehouse(path) as wh:
-            compute(wh)
-            run_equity(wh)
-        publish(path, Settings(db_path=path).published)  # what the web app serves
+        # what the web app serves is published beside it
+        compute_all(path, published=Settings(db_path=path).published)
 
     return _build_once(tmp_path_factory, "demo_computed", build)
 

@@ -197,8 +197,8 @@ def test_strategy_excel_import():
 
 
 def test_mapping_and_sources_yaml(folder):
-    from jamlik.engine.refresh import RefreshConfig
     from jamlik.ingest import LoadMapping
+    from jamlik.pipeline.refresh import RefreshConfig
     from jamlik.sources import FileMapping
 
     @budget(120)
@@ -288,8 +288,8 @@ def test_damaged_parquet_pages_are_named(folder):
     ({"mapping": ["area"]}, "mapping"), ({"mapping": {"value": "v", "period": "p"}}, "mapping"),
     ({"path": 7}, "path")])
 def test_sources_yaml_entries_of_the_wrong_type_are_named(entry, column):
-    from jamlik.engine.refresh import RefreshConfig
     from jamlik.model.errors import DataError
+    from jamlik.pipeline.refresh import RefreshConfig
 
     base = {"name": "x", "kind": "file", "path": "x.csv", "indicators": ["a"],
             "mapping": {"area": "a", "period": "p", "value": "v"}}

@@ -19,12 +19,6 @@ STATEMENT = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 #: Modules allowed SQL of their own: ingest's staging area.
 OWN_SQL = {"ingest/_stage.py", "ingest/_sql.py"}
-#: Modules whose queries other parts of the same change move into ``store``; remove each entry
-#: once its module reads through ``jamlik.store`` (the test fails for an entry that is clean).
-NOT_YET = {
-    # moves to the pipeline layer with its SQL behind store
-    "engine/refresh.py",
-}
 
 
 def _literal(node: ast.AST) -> str | None:
@@ -66,15 +60,10 @@ def _offenders() -> dict[str, list[int]]:
 
 
 def test_no_sql_statement_outside_store():
-    found = {name: lines for name, lines in _offenders().items() if name not in NOT_YET}
+    found = _offenders()
     assert not found, (
         "SQL statements outside jamlik.store (file: lines); add a named query to "
         f"jamlik.store.queries and call it instead: {found}")
-
-
-def test_the_list_of_modules_not_yet_moved_is_current():
-    clean = sorted(NOT_YET - set(_offenders()))
-    assert not clean, f"no longer running SQL of their own, remove from NOT_YET: {clean}"
 
 
 def test_the_check_finds_literal_statements(tmp_path):

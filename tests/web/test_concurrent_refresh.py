@@ -22,8 +22,8 @@ import httpx
 import pytest
 import uvicorn
 
-from jamlik.engine.refresh import RefreshConfig, refresh
 from jamlik.model import Settings
+from jamlik.pipeline.refresh import RefreshConfig, refresh
 from jamlik.store.snapshots import publish
 from jamlik.web import create_app
 

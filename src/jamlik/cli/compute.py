@@ -31,23 +31,15 @@ def register(app: typer.Typer) -> None:
         lang: LangOption = None,
     ) -> None:
         """Beräkna indikatorerna / compute every indicator into the observations table."""
-        from jamlik.engine import compute
-        from jamlik.engine.compute import warehouse_catalogue
-        from jamlik.engine.equity_steps import run_equity
         from jamlik.model import Settings, t
-        from jamlik.store import Warehouse
-        from jamlik.store.snapshots import publish, writer_lock
+        from jamlik.pipeline.compute import compute_all
 
         settings = Settings.from_env(db_path=db, language=lang, catalogue_dirs=catalogue)
         if not settings.db_path.exists():
             console.print(t("cli.no_db", settings.language, path=settings.db_path))
             raise typer.Exit(1)
-        with writer_lock(settings.db_path), Warehouse(settings.db_path) as wh:
-            wh.migrate()
-            cat = warehouse_catalogue(wh, settings.catalogue_dirs)
-            with progress_bar("jamlik compute") as update:
-                report = compute(wh, indicators=indicator or None, force=force, progress=update,
-                                 catalogue=cat)
+
+        def computed(report) -> None:
             console.print(t("cli.compute_done", settings.language, computed=len(report.computed),
                             unchanged=len(report.skipped), rows=report.rows,
                             seconds=report.seconds))
@@ -56,11 +48,11 @@ def register(app: typer.Typer) -> None:
                                 n=len(report.missing)))
                 for ind, why in sorted(report.missing.items()):
                     console.print(f"  {ind}: {why}")
-            if equity and (report.computed or force):
-                with progress_bar("jamlik equity") as update:
-                    summary = run_equity(wh, indicators=indicator or None, progress=update,
-                                         catalogue=cat)
-                console.print(summary)
-        with writer_lock(settings.db_path):
-            snapshot = publish(settings.db_path, settings.published)
-        console.print(f"published {snapshot.path}")
+
+        run = compute_all(settings.db_path, indicators=indicator, force=force, equity=equity,
+                          catalogue_dirs=settings.catalogue_dirs, published=settings.published,
+                          progress=lambda stage: progress_bar(f"jamlik {stage}"),
+                          on_computed=computed)
+        if run.equity is not None:
+            console.print(run.equity)
+        console.print(f"published {run.published.path}")

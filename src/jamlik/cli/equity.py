@@ -22,10 +22,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOption = None,
     ) -> None:
         """Ojämlikhetsmått, gap och livslängdsgap / inequality measures, gaps, LE decomposition."""
-        from jamlik.engine.equity_steps import run_equity
         from jamlik.model import Settings, t
-        from jamlik.store.locks import open_warehouse
-        from jamlik.store.snapshots import writer_lock
+        from jamlik.pipeline.compute import equity_all
 
         settings = Settings.from_env(db_path=db, language=lang)
         if not settings.db_path.exists():
@@ -36,9 +34,6 @@ def register(app: typer.Typer) -> None:
             console.print(t("cli.waiting", settings.language, path=settings.db_path,
                             holder=holder, seconds=wait), soft_wrap=True)
 
-        # Like compute: the writer lock for the whole run, then DuckDB's (a load may hold it).
-        with writer_lock(settings.db_path, wait=wait, notify=waiting), \
-                open_warehouse(settings.db_path, wait=wait, notify=waiting) as wh, \
-                progress_bar("jamlik equity") as update:
-            summary = run_equity(wh, indicators=indicator or None, progress=update)
+        summary = equity_all(settings.db_path, indicators=indicator, wait=wait, notify=waiting,
+                             progress=lambda stage: progress_bar(f"jamlik {stage}"))
         console.print(summary)

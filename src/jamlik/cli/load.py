@@ -101,10 +101,9 @@ def register(app: typer.Typer) -> None:
 def _publish(settings) -> None:
     """Publish the aggregate part of the warehouse, so the web app shows what was loaded and
     what to run next; person-level tables never leave the working file."""
-    from jamlik.store.snapshots import publish, writer_lock
+    from jamlik.pipeline.publish import publish_snapshot
 
-    with writer_lock(settings.db_path):
-        publish(settings.db_path, settings.published)
+    publish_snapshot(settings.db_path, settings.published)
 
 
 def _env_key() -> Path | None:

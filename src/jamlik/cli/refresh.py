@@ -41,8 +41,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         """Hämta källor, ladda det som ändrats, räkna om och publicera / fetch the declared
         sources, load what changed, recompute the affected indicators and publish a snapshot.
         Exits with status 1 (nothing published) when a source fails."""
-        from jamlik.engine.refresh import RefreshError, refresh
         from jamlik.model import Settings
+        from jamlik.pipeline.refresh import RefreshError, refresh
 
         settings = Settings.from_env(db_path=db, published_path=published, language=lang)
         try:
@@ -69,11 +69,10 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
         """Publicera lagret som läsbar ögonblicksbild / publish the warehouse as the read-only
         snapshot the web app serves."""
         from jamlik.model import Settings
-        from jamlik.store.snapshots import publish, writer_lock
+        from jamlik.pipeline.publish import publish_snapshot
 
         settings = Settings.from_env(db_path=db, published_path=published)
-        with writer_lock(settings.db_path):
-            snap = publish(settings.db_path, settings.published, keep=keep)
+        snap = publish_snapshot(settings.db_path, settings.published, keep=keep)
         console.print(f"published {snap.path} ({snap.bytes / 1e6:.1f} MB)")
 
     @db_app.command("rollback")
@@ -84,9 +83,8 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
                          ) -> None:
         """Återställ föregående ögonblicksbild / put the previous published snapshot back."""
         from jamlik.model import Settings
-        from jamlik.store.snapshots import rollback, writer_lock
+        from jamlik.pipeline.publish import rollback_snapshot
 
         settings = Settings.from_env(db_path=db, published_path=published)
-        with writer_lock(settings.db_path):
-            snap = rollback(settings.published, to=to)
+        snap = rollback_snapshot(settings.db_path, settings.published, to=to)
         console.print(f"rolled back {snap.path}")

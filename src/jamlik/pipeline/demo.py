@@ -16,6 +16,8 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import pyarrow as pa
+
 from jamlik.ingest import LoadMapping, LoadRequest
 from jamlik.model.identity import PseudonymKey
 from jamlik.pipeline.init import init_warehouse
@@ -80,7 +82,8 @@ def build_demo_warehouse(db_path: str | Path, *, seed: int, force: bool = False,
                               "another file (--db)")
     init_warehouse(db, region=DEMO_REGION)
     demo = build_demo(seed=seed, progress=lambda s, f: report(s, 0.6 * f))
-    truth = [(k, json.dumps(v, ensure_ascii=False)) for k, v in demo.truth.items()]
+    truth = pa.table({"key": list(demo.truth),
+                      "value": [json.dumps(v, ensure_ascii=False) for v in demo.truth.values()]})
 
     def empty(load) -> None:
         for table in DEMO_TABLES:
@@ -88,7 +91,7 @@ def build_demo_warehouse(db_path: str | Path, *, seed: int, force: bool = False,
         load.delete("areas", "level = 'vardcentral'")
 
     def finish(load) -> None:
-        load._wh.con.executemany("INSERT INTO demo_truth VALUES (?, ?)", truth)
+        load.put("demo_truth", truth)
         load.set_meta("demo.seed", str(seed))
         load.set_meta("demo.version", DEMO_VERSION)
         load.set_meta("synthetic_region", DEMO_REGION)
@@ -105,7 +108,7 @@ def build_demo_warehouse(db_path: str | Path, *, seed: int, force: bool = False,
                       before=empty, after=finish)
     truth_path = db.with_name("demo_truth.json")
     truth_path.write_text(json.dumps(demo.truth, ensure_ascii=False, indent=2), encoding="utf-8")
-    from jamlik.engine.refresh import refresh
+    from jamlik.pipeline.refresh import refresh
 
     report("refresh", 0.995)
     published = Path(published_path) if published_path else db.parent / "published" / db.name

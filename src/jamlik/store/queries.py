@@ -589,3 +589,31 @@ def recent_sources(con, limit: int = 10) -> list[dict]:
         "SELECT source, string_agg(DISTINCT kind, ', ') AS kinds, count(*) AS tables, "
         "sum(rows) AS rows, max(finished_at) AS finished, bool_or(synthetic) AS synthetic "
         f"FROM loads GROUP BY source ORDER BY finished DESC LIMIT {int(limit)}")
+
+# -- sources ----------------------------------------------------------------------------------
+# What ``jamlik refresh`` reads and records about its declared sources (``source_loads``).
+
+#: The columns of ``source_loads`` (``006_sources.sql``), in the table's order.
+SOURCE_LOAD_COLUMNS = ("source", "kind", "status", "content_hash", "periods", "rows", "load_id",
+                       "fetched_at", "message", "url", "query", "indicators", "provenance")
+
+
+def area_names(con) -> dict[str, str]:
+    """Code → name of every area in the registry (``areas``)."""
+    return dict(con.execute("SELECT code, name FROM areas").fetchall())
+
+
+def last_source_loads(con) -> dict[str, tuple[str, str]]:
+    """Source → (content hash, periods as a JSON list) of its latest successful load."""
+    rows = con.execute(
+        "SELECT source, content_hash, periods FROM source_loads WHERE status = 'loaded' "
+        "QUALIFY row_number() OVER (PARTITION BY source ORDER BY fetched_at DESC) = 1").fetchall()
+    return {s: (h, p) for s, h, p in rows}
+
+
+def record_source_load(con, row: Mapping[str, Any]) -> None:
+    """Add one attempt to ``source_loads``; ``row`` names every column of
+    :data:`SOURCE_LOAD_COLUMNS`. The caller holds the transaction."""
+    con.execute(f"INSERT INTO source_loads ({', '.join(SOURCE_LOAD_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in SOURCE_LOAD_COLUMNS)})",
+                [row[c] for c in SOURCE_LOAD_COLUMNS])

@@ -86,7 +86,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _copy_synced(src: Path, folder: Path, prefix: str) -> Path:
+def copy_synced(src: Path, folder: Path, prefix: str) -> Path:
     """Copy ``src`` to a new temporary file in ``folder``, flushed to disk; return its path."""
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:

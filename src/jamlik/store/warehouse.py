@@ -75,6 +75,10 @@ class Warehouse:
             self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file, so that the file alone is complete."""
+        self._con.execute("CHECKPOINT")
+
     def close(self) -> None:
         self._con.close()
 

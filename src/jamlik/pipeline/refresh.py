@@ -40,8 +40,8 @@ from jamlik.model.yaml_input import load_yaml
 from jamlik.sources import FileMapping, MappedTable, map_table, validate_mapped
 from jamlik.sources.batched import map_file
 from jamlik.sources.provenance import canonical_json, sha256_hex
-from jamlik.store import Warehouse
-from jamlik.store.snapshots import _copy_synced, checkpoint, publish, writer_lock
+from jamlik.store import Warehouse, queries
+from jamlik.store.snapshots import checkpoint, copy_synced, publish, writer_lock
 
 KINDS = ("file", "pxweb_v1", "pxweb_v2", "kolada")
 READ_OPTIONS = frozenset({"format", "sheet", "encoding", "delimiter", "skip_rows"})
@@ -257,34 +257,23 @@ def _check(fetched: _Fetched, areas: Mapping[str, str], catalogue: Catalogue,
 
 
 # -- bookkeeping ------------------------------------------------------------------------------
-def _last_loads(wh: Warehouse) -> dict[str, tuple[str, str]]:
-    rows = wh.con.execute(
-        "SELECT source, content_hash, periods FROM source_loads WHERE status = 'loaded' "
-        "QUALIFY row_number() OVER (PARTITION BY source ORDER BY fetched_at DESC) = 1").fetchall()
-    return {s: (h, p) for s, h, p in rows}
-
-
-def _areas(wh: Warehouse) -> dict[str, str]:
-    return dict(wh.con.execute("SELECT code, name FROM areas").fetchall())
-
-
 def _source_row(spec: SourceSpec, status: str, *, content_hash=None, periods=(), rows=None,
-                load_id=None, message=None, provenance=()) -> list:
+                load_id=None, message=None, provenance=()) -> dict[str, Any]:
+    """One ``source_loads`` row (:func:`jamlik.store.queries.record_source_load`)."""
     first = provenance[0] if provenance else {}
     url = first.get("url") or (str(spec.path) if spec.path else None)
     query = first.get("query") or (canonical_json(dict(spec.query)) if spec.query else None)
-    return [spec.name, spec.kind, status, content_hash, json.dumps(list(periods)), rows, load_id,
-            _now(), message, url, query, ",".join(spec.indicators),
-            json.dumps(list(provenance), ensure_ascii=False)]
-
-
-_INSERT = "INSERT INTO source_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    return {"source": spec.name, "kind": spec.kind, "status": status,
+            "content_hash": content_hash, "periods": json.dumps(list(periods)), "rows": rows,
+            "load_id": load_id, "fetched_at": _now(), "message": message, "url": url,
+            "query": query, "indicators": ",".join(spec.indicators),
+            "provenance": json.dumps(list(provenance), ensure_ascii=False)}
 
 
 def _record_failure(db_path: Path, spec: SourceSpec, reason: str) -> None:
     """Record a failed attempt in the working warehouse, in its own transaction."""
-    with contextlib.suppress(Exception), Warehouse(db_path) as wh, wh.transaction():
-        wh.con.execute(_INSERT, _source_row(spec, "failed", message=reason[:4000]))
+    with contextlib.suppress(Exception), Warehouse(db_path) as wh, wh.transaction() as con:
+        queries.record_source_load(con, _source_row(spec, "failed", message=reason[:4000]))
 
 
 def _load(wh: Warehouse, fetched: _Fetched) -> int:
@@ -298,9 +287,9 @@ def _load(wh: Warehouse, fetched: _Fetched) -> int:
             "source_values", table, where="source = ?", params=[spec.name],
             content_hash=fetched.content_hash,
             row_numbers=table.column("source_row").to_numpy(zero_copy_only=False))
-        wh.con.execute(_INSERT, _source_row(spec, "loaded", content_hash=fetched.content_hash,
-                                            periods=fetched.periods, rows=n, load_id=load_id,
-                                            provenance=fetched.provenance))
+        queries.record_source_load(wh.con, _source_row(
+            spec, "loaded", content_hash=fetched.content_hash, periods=fetched.periods, rows=n,
+            load_id=load_id, provenance=fetched.provenance))
     return n
 
 
@@ -325,8 +314,8 @@ def refresh(config: RefreshConfig | str | Path, *, db_path: str | Path,
     with writer_lock(db_path):
         with Warehouse(db_path) as wh:
             wh.migrate()
-            areas = _areas(wh)
-            last = _last_loads(wh)
+            areas = queries.area_names(wh.con)
+            last = queries.last_source_loads(wh.con)
         if not areas:
             raise InputError("db", str(db_path), "a warehouse made with jamlik init (this one "
                              "has no area registry)",
@@ -359,7 +348,7 @@ def refresh(config: RefreshConfig | str | Path, *, db_path: str | Path,
         current_name = specs[0].name
         try:
             checkpoint(db_path)
-            staging = _copy_synced(db_path, db_path.parent, f".{db_path.name}.refresh-")
+            staging = copy_synced(db_path, db_path.parent, f".{db_path.name}.refresh-")
             with Warehouse(staging) as wh:
                 while fetched:  # each source's rows are let go once they are in the warehouse
                     got = fetched.pop(0)
@@ -373,7 +362,7 @@ def refresh(config: RefreshConfig | str | Path, *, db_path: str | Path,
                 current_name = ", ".join(spec.name for spec in specs)
                 publish_external(wh, indicators=affected, catalogue=cat)
                 step("computed", current_name)
-                wh.con.execute("CHECKPOINT")
+                wh.checkpoint()
             step("before_publish", current_name)
             with open(staging, "rb+") as handle:
                 os.fsync(handle.fileno())

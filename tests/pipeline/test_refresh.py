@@ -1,4 +1,4 @@
-"""``jamlik refresh`` (engine/refresh.py): fetch → validate → atomic load → publish.
+"""``jamlik refresh`` (pipeline/refresh.py): fetch → validate → atomic load → publish.
 
 Reference values (independent of jamlik):
 
@@ -20,14 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from jamlik.engine.refresh import RefreshConfig, RefreshError, refresh
 from jamlik.geo import AreaRegistry
 from jamlik.model.catalogue import Catalogue, load_catalogue, parse_indicator
+from jamlik.pipeline.refresh import RefreshConfig, RefreshError, refresh
 from jamlik.sources import Kolada
 from jamlik.store import Warehouse
 from jamlik.store.snapshots import publish, rollback, snapshot_history
 
-from .test_kolada import DATA_PATH, paged
+from ..sources.conftest import FakeTime, Router
+from ..sources.test_kolada import DATA_PATH, paged
 
 EXAMPLES = Path(__file__).parents[2] / "src/jamlik/data/examples"
 SOURCE = "gymnasium_eligibility_all"
@@ -177,8 +178,9 @@ def test_failure_inside_the_external_computation(work, monkeypatch):
     assert _sha(work["pub"]) == before_pub and _contents(work["db"]) == before
 
 
-def test_refresh_from_recorded_kolada_responses(work, router, fake_time):
+def test_refresh_from_recorded_kolada_responses(work):
     """Kolada KPI N01951 (inhabitants) through an injected transport, as an external count."""
+    router, fake_time = Router(), FakeTime()
     population = parse_indicator({
         "id": "population_kolada", "title": {"sv": "Invånare", "en": "Inhabitants"},
         "definition": {"sv": "Invånare 31/12", "en": "Inhabitants 31 Dec"}, "topic": "population",
@@ -203,7 +205,7 @@ def test_refresh_from_recorded_kolada_responses(work, router, fake_time):
     assert "api.kolada.se/v3/data/kpi/N01951/year/2019" in url[0]
     again = refresh(config, db_path=work["db"], published_path=work["pub"], catalogue=cat,
                     connectors={"kolada": Kolada(
-                        client=paged(type(router)(), DATA_PATH, "data_N01951_2019", 3).client(),
+                        client=paged(Router(), DATA_PATH, "data_N01951_2019", 3).client(),
                         sleep=fake_time.sleep, clock=fake_time.clock)})
     assert [o.status for o in again.outcomes] == ["unchanged"]
 
