@@ -58,12 +58,12 @@ def table_fingerprint(con, table: str) -> dict:
     return {"rows": len(rows), "keys": h.hexdigest(), "sums": sums}
 
 
-def fingerprints(path: Path) -> dict[str, dict]:
+def fingerprints(path: Path, tables=tuple(TABLES)) -> dict[str, dict]:
     from jamlik.store.connection import connect_read_only
 
     con = connect_read_only(path)
     try:
-        return {t: table_fingerprint(con, t) for t in TABLES}
+        return {t: table_fingerprint(con, t) for t in tables}
     finally:
         con.close()
 
@@ -78,7 +78,7 @@ def test_published_figures_unchanged(demo_db_computed, table):
     from jamlik.model import Settings
 
     expected = json.loads(FINGERPRINTS.read_text())[table]
-    got = fingerprints(Settings(db_path=demo_db_computed).published)[table]
+    got = fingerprints(Settings(db_path=demo_db_computed).published, [table])[table]
     assert (got["rows"], got["keys"]) == (expected["rows"], expected["keys"]), (
         f"the demo's {table} changed (rows, codes, flags or comparisons)")
     assert got["sums"].keys() == expected["sums"].keys()
