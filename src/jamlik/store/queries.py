@@ -24,17 +24,68 @@ if TYPE_CHECKING:
     from jamlik.store.warehouse import LoadSession
 
 
+def _quoted(table: str) -> str:
+    """``table`` as a quoted SQL identifier."""
+    return '"' + table.replace('"', '""') + '"'
+
+
+def _dicts(con, sql: str, params: Iterable = ()) -> list[dict]:
+    """The rows of ``sql`` as dicts keyed by column name."""
+    result = con.execute(sql, list(params))
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _in(values: Iterable) -> str:
+    """``?`` placeholders for an ``IN (...)`` list of ``values``."""
+    return ", ".join("?" for _ in values)
+
+
+# -- the database's tables --------------------------------------------------------------------
+def table_names(con) -> set[str]:
+    """The tables of the database ``con`` reads (its current catalogue only)."""
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database()").fetchall()}
+
+
+def has_table(con, name: str) -> bool:
+    """Whether the database ``con`` reads has a table ``name``."""
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+        "AND table_catalog = current_database()", [name]).fetchone()[0])
+
+
+def has_rows(con, table: str) -> bool:
+    """Whether the database ``con`` reads has a table ``table`` holding any row."""
+    if not has_table(con, table):
+        return False
+    return bool(con.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0])
+
+
+def schema_version(con) -> int | None:
+    """The highest migration applied to the database (``schema_version``)."""
+    return con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+
+
+def meta_values(con, keys: Iterable[str]) -> dict[str, str]:
+    """The values of ``keys`` in ``meta`` (keys without a row left out)."""
+    keys = list(keys)
+    return dict(con.execute("SELECT key, value FROM meta WHERE key IN (SELECT unnest(?))",
+                            [keys]).fetchall())
+
+
+def survey_questions(con) -> list[dict]:
+    """Every row of ``survey_questions``, by question."""
+    return _dicts(con, "SELECT * FROM survey_questions ORDER BY question")
+
+
 # -- engine ------------------------------------------------------------------------------------
 # What the engine reads around its Ibis expressions (area relations, loaded observations and
 # source values, what its fingerprints are made of) and the bookkeeping it writes.
 
 #: The column of ``areas`` that holds the code of the area of a level an area lies in.
 _CODE_AT_LEVEL = {"regso": "regso_code", "kommun": "kommun_code", "lan": "lan_code"}
-
-
-def _quoted(table: str) -> str:
-    """``table`` as a quoted SQL identifier."""
-    return '"' + table.replace('"', '""') + '"'
 
 
 def area_parents(con: Connection) -> pl.DataFrame:
@@ -156,82 +207,6 @@ def record_compute_run(con: Connection, *, run_id: str, started_at: datetime,
                  json.dumps(fingerprints)])
 
 
-# -- strategy ----------------------------------------------------------------------------------
-def observations_for_indicators(con, indicator_ids: list[str], *, area_level: str | None = None):
-    """Every observation of ``indicator_ids`` (of one ``area_level`` when given), as a polars
-    frame."""
-    sql = ("SELECT * FROM observations WHERE indicator_id IN (SELECT unnest(?))"
-           + (" AND area_level = ?" if area_level else ""))
-    args = [indicator_ids, area_level] if area_level else [indicator_ids]
-    return con.execute(sql, args).pl()
-
-
-def total_series(con, indicator_id: str, area_codes: list[str]) -> list[tuple]:
-    """``(area_code, year, value, lower_95, upper_95)`` of the published totals of one indicator
-    for ``area_codes`` (not suppressed, with a value), by area and year: a goal's trend."""
-    return con.execute(
-        "SELECT area_code, year, value, lower_95, upper_95 FROM observations WHERE "
-        "indicator_id = ? AND breakdown = 'total' AND NOT suppressed AND value IS NOT NULL "
-        "AND area_code IN (SELECT unnest(?)) ORDER BY area_code, year",
-        [indicator_id, area_codes]).fetchall()
-
-
-def latest_area_totals(con, indicator_ids: list[str], area_code: str) -> list[tuple]:
-    """``(indicator_id, year, value, lower_95, upper_95, trend, judgement_nation, suppressed)``
-    of the latest year's total of each of ``indicator_ids`` for one area."""
-    return con.execute(
-        "SELECT indicator_id, year, value, lower_95, upper_95, trend, judgement_nation, "
-        "suppressed FROM observations WHERE indicator_id IN (SELECT unnest(?)) AND "
-        "area_code = ? AND breakdown = 'total' QUALIFY row_number() OVER (PARTITION BY "
-        "indicator_id ORDER BY year DESC) = 1", [indicator_ids, area_code]).fetchall()
-
-
-# -- the area registry -----------------------------------------------------------------------
-def whole_table(con: Connection, table: str) -> pa.Table:
-    """Every row of ``table`` as Arrow."""
-    return con.execute(f"SELECT * FROM {_quoted(table)}").to_arrow_table()
-
-
-def areas_by_vintage(con: Connection, level: str) -> dict[str, int]:
-    """How many areas of ``level`` each vintage of the registry has (``area_vintages``)."""
-    return {v: int(n) for v, n in con.execute(
-        "SELECT vintage, count(*) FROM area_vintages WHERE level = ? GROUP BY 1 ORDER BY 1",
-        [level]).fetchall()}
-
-
-# -- strategy places ---------------------------------------------------------------------------
-#: The columns of ``observations`` goal fulfilment reads.
-GOAL_OBSERVATION_COLUMNS = (
-    "indicator_id", "year", "area_level", "area_code", "breakdown", "group_value", "value",
-    "lower_95", "upper_95", "trend", "suppressed", "parent_code", "numerator", "denominator",
-    "synthetic",
-)
-
-
-def has_observations(con) -> bool:
-    """Whether the database ``con`` reads has an ``observations`` table."""
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
-                            "'observations'").fetchone()[0])
-
-
-def goal_observations(con, indicators: list[str], codes: list[str]) -> pl.DataFrame:
-    """:data:`GOAL_OBSERVATION_COLUMNS` of ``indicators`` for the areas ``codes`` and their direct
-    sub-areas (rows whose ``parent_code`` is one of ``codes``)."""
-    return con.execute(
-        f"SELECT {select_list(GOAL_OBSERVATION_COLUMNS)} FROM observations "
-        "WHERE indicator_id IN (SELECT unnest(?)) "
-        "AND (area_code IN (SELECT unnest(?)) OR parent_code IN (SELECT unnest(?)))",
-        [indicators, codes, codes]).pl()
-
-
-def synthetic_observation_pairs(con, indicators: list[str], codes: list[str]) -> set[tuple[str, str]]:
-    """``(indicator_id, area_code)`` of ``indicators`` × ``codes`` with synthetic observations."""
-    return set(con.execute(
-        "SELECT DISTINCT indicator_id, area_code FROM observations WHERE "
-        "coalesce(synthetic, false) AND indicator_id IN (SELECT unnest(?)) AND "
-        "area_code IN (SELECT unnest(?))", [indicators, codes]).fetchall())
-
-
 # -- survey ----------------------------------------------------------------------------------
 def survey_question_ids(con: Connection) -> set[str]:
     """The survey questions loaded (``survey_questions.question``)."""
@@ -259,62 +234,88 @@ def synthetic_loads(con: Connection, targets: Iterable[str]) -> dict[str, bool]:
         "WHERE target IN (SELECT unnest(?)) GROUP BY 1", [targets]).fetchall())
     return {t: bool(rows.get(t)) for t in targets}
 
+
+# -- sources ----------------------------------------------------------------------------------
+# What ``jamlik refresh`` reads and records about its declared sources (``source_loads``).
+
+#: The columns of ``source_loads`` (``006_sources.sql``), in the table's order.
+SOURCE_LOAD_COLUMNS = ("source", "kind", "status", "content_hash", "periods", "rows", "load_id",
+                       "fetched_at", "message", "url", "query", "indicators", "provenance")
+
+
+def area_names(con) -> dict[str, str]:
+    """Code → name of every area in the registry (``areas``)."""
+    return dict(con.execute("SELECT code, name FROM areas").fetchall())
+
+
+def last_source_loads(con) -> dict[str, tuple[str, str]]:
+    """Source → (content hash, periods as a JSON list) of its latest successful load."""
+    rows = con.execute(
+        "SELECT source, content_hash, periods FROM source_loads WHERE status = 'loaded' "
+        "QUALIFY row_number() OVER (PARTITION BY source ORDER BY fetched_at DESC) = 1").fetchall()
+    return {s: (h, p) for s, h, p in rows}
+
+
+def record_source_load(con, row: Mapping[str, Any]) -> None:
+    """Add one attempt to ``source_loads``; ``row`` names every column of
+    :data:`SOURCE_LOAD_COLUMNS`. The caller holds the transaction."""
+    con.execute(f"INSERT INTO source_loads ({', '.join(SOURCE_LOAD_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in SOURCE_LOAD_COLUMNS)})",
+                [row[c] for c in SOURCE_LOAD_COLUMNS])
+
+
+# -- loads ------------------------------------------------------------------------------------
+def synthetic_targets(con) -> frozenset[str]:
+    """The tables that hold rows of a synthetic load."""
+    return frozenset(r[0] for r in con.execute(
+        "SELECT DISTINCT target FROM loads WHERE coalesce(synthetic, false)").fetchall())
+
+
+def loaded_kinds(con) -> tuple[str, ...]:
+    """The kinds of data loaded (``loads.kind``), in order."""
+    return tuple(r[0] for r in con.execute(
+        "SELECT DISTINCT kind FROM loads WHERE kind IS NOT NULL ORDER BY 1").fetchall())
+
+
+def latest_loads(con, targets: Iterable[str]) -> list[dict]:
+    """``target``, ``load_id``, ``source``, ``finished_at`` and ``content_hash`` of the newest
+    load of each of ``targets``, by target."""
+    targets = list(targets)
+    return _dicts(
+        con,
+        "SELECT target, load_id, source, finished_at, content_hash FROM loads WHERE target IN ("
+        + _in(targets) + ") QUALIFY row_number() OVER "
+        "(PARTITION BY target ORDER BY load_id DESC) = 1 ORDER BY target", targets)
+
+
+def recent_sources(con, limit: int = 10) -> list[dict]:
+    """Per source, newest first (at most ``limit``): its ``kinds``, how many ``tables`` and
+    ``rows`` it loaded, when it ``finished`` last and whether any load was ``synthetic``."""
+    return _dicts(
+        con,
+        "SELECT source, string_agg(DISTINCT kind, ', ') AS kinds, count(*) AS tables, "
+        "sum(rows) AS rows, max(finished_at) AS finished, bool_or(synthetic) AS synthetic "
+        f"FROM loads GROUP BY source ORDER BY finished DESC LIMIT {int(limit)}")
+
+
+# -- the area registry -----------------------------------------------------------------------
+def whole_table(con: Connection, table: str) -> pa.Table:
+    """Every row of ``table`` as Arrow."""
+    return con.execute(f"SELECT * FROM {_quoted(table)}").to_arrow_table()
+
+
+def areas_by_vintage(con: Connection, level: str) -> dict[str, int]:
+    """How many areas of ``level`` each vintage of the registry has (``area_vintages``)."""
+    return {v: int(n) for v, n in con.execute(
+        "SELECT vintage, count(*) FROM area_vintages WHERE level = ? GROUP BY 1 ORDER BY 1",
+        [level]).fetchall()}
+
+
+# -- reading published figures ----------------------------------------------------------------
 #: The columns of ``observations`` the profile queries return.
 _PROFILE = select_list(PROFILE_OBSERVATION_COLUMNS)
 
 
-def _dicts(con, sql: str, params: Iterable = ()) -> list[dict]:
-    """The rows of ``sql`` as dicts keyed by column name."""
-    result = con.execute(sql, list(params))
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-
-
-def _in(values: Iterable) -> str:
-    """``?`` placeholders for an ``IN (...)`` list of ``values``."""
-    return ", ".join("?" for _ in values)
-
-
-# -- the database's tables --------------------------------------------------------------------
-def table_names(con) -> set[str]:
-    """The tables of the database ``con`` reads (its current catalogue only)."""
-    return {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_catalog = current_database()").fetchall()}
-
-
-def has_table(con, name: str) -> bool:
-    """Whether the database ``con`` reads has a table ``name``."""
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-        "AND table_catalog = current_database()", [name]).fetchone()[0])
-
-
-def has_rows(con, table: str) -> bool:
-    """Whether the database ``con`` reads has a table ``table`` holding any row."""
-    if not has_table(con, table):
-        return False
-    return bool(con.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0])
-
-
-def schema_version(con) -> int | None:
-    """The highest migration applied to the database (``schema_version``)."""
-    return con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-
-
-def meta_values(con, keys: Iterable[str]) -> dict[str, str]:
-    """The values of ``keys`` in ``meta`` (keys without a row left out)."""
-    keys = list(keys)
-    return dict(con.execute("SELECT key, value FROM meta WHERE key IN (SELECT unnest(?))",
-                            [keys]).fetchall())
-
-
-def survey_questions(con) -> list[dict]:
-    """Every row of ``survey_questions``, by question."""
-    return _dicts(con, "SELECT * FROM survey_questions ORDER BY question")
-
-
-# -- reading published figures ----------------------------------------------------------------
 def last_computed(con) -> Any:
     """When the newest observation was computed (None without any)."""
     row = con.execute("SELECT max(computed_at) FROM observations").fetchone()
@@ -557,63 +558,58 @@ def published_file_paths(con, name: str, fmt: str) -> list[str]:
     ).fetchall()]
 
 
-# -- loads ------------------------------------------------------------------------------------
-def synthetic_targets(con) -> frozenset[str]:
-    """The tables that hold rows of a synthetic load."""
-    return frozenset(r[0] for r in con.execute(
-        "SELECT DISTINCT target FROM loads WHERE coalesce(synthetic, false)").fetchall())
+# -- strategy ----------------------------------------------------------------------------------
+def observations_for_indicators(con, indicator_ids: list[str], *, area_level: str | None = None):
+    """Every observation of ``indicator_ids`` (of one ``area_level`` when given), as a polars
+    frame."""
+    sql = ("SELECT * FROM observations WHERE indicator_id IN (SELECT unnest(?))"
+           + (" AND area_level = ?" if area_level else ""))
+    args = [indicator_ids, area_level] if area_level else [indicator_ids]
+    return con.execute(sql, args).pl()
 
 
-def loaded_kinds(con) -> tuple[str, ...]:
-    """The kinds of data loaded (``loads.kind``), in order."""
-    return tuple(r[0] for r in con.execute(
-        "SELECT DISTINCT kind FROM loads WHERE kind IS NOT NULL ORDER BY 1").fetchall())
+def total_series(con, indicator_id: str, area_codes: list[str]) -> list[tuple]:
+    """``(area_code, year, value, lower_95, upper_95)`` of the published totals of one indicator
+    for ``area_codes`` (not suppressed, with a value), by area and year: a goal's trend."""
+    return con.execute(
+        "SELECT area_code, year, value, lower_95, upper_95 FROM observations WHERE "
+        "indicator_id = ? AND breakdown = 'total' AND NOT suppressed AND value IS NOT NULL "
+        "AND area_code IN (SELECT unnest(?)) ORDER BY area_code, year",
+        [indicator_id, area_codes]).fetchall()
 
 
-def latest_loads(con, targets: Iterable[str]) -> list[dict]:
-    """``target``, ``load_id``, ``source``, ``finished_at`` and ``content_hash`` of the newest
-    load of each of ``targets``, by target."""
-    targets = list(targets)
-    return _dicts(
-        con,
-        "SELECT target, load_id, source, finished_at, content_hash FROM loads WHERE target IN ("
-        + _in(targets) + ") QUALIFY row_number() OVER "
-        "(PARTITION BY target ORDER BY load_id DESC) = 1 ORDER BY target", targets)
+def latest_area_totals(con, indicator_ids: list[str], area_code: str) -> list[tuple]:
+    """``(indicator_id, year, value, lower_95, upper_95, trend, judgement_nation, suppressed)``
+    of the latest year's total of each of ``indicator_ids`` for one area."""
+    return con.execute(
+        "SELECT indicator_id, year, value, lower_95, upper_95, trend, judgement_nation, "
+        "suppressed FROM observations WHERE indicator_id IN (SELECT unnest(?)) AND "
+        "area_code = ? AND breakdown = 'total' QUALIFY row_number() OVER (PARTITION BY "
+        "indicator_id ORDER BY year DESC) = 1", [indicator_ids, area_code]).fetchall()
 
 
-def recent_sources(con, limit: int = 10) -> list[dict]:
-    """Per source, newest first (at most ``limit``): its ``kinds``, how many ``tables`` and
-    ``rows`` it loaded, when it ``finished`` last and whether any load was ``synthetic``."""
-    return _dicts(
-        con,
-        "SELECT source, string_agg(DISTINCT kind, ', ') AS kinds, count(*) AS tables, "
-        "sum(rows) AS rows, max(finished_at) AS finished, bool_or(synthetic) AS synthetic "
-        f"FROM loads GROUP BY source ORDER BY finished DESC LIMIT {int(limit)}")
-
-# -- sources ----------------------------------------------------------------------------------
-# What ``jamlik refresh`` reads and records about its declared sources (``source_loads``).
-
-#: The columns of ``source_loads`` (``006_sources.sql``), in the table's order.
-SOURCE_LOAD_COLUMNS = ("source", "kind", "status", "content_hash", "periods", "rows", "load_id",
-                       "fetched_at", "message", "url", "query", "indicators", "provenance")
+# -- strategy places ---------------------------------------------------------------------------
+#: The columns of ``observations`` goal fulfilment reads.
+GOAL_OBSERVATION_COLUMNS = (
+    "indicator_id", "year", "area_level", "area_code", "breakdown", "group_value", "value",
+    "lower_95", "upper_95", "trend", "suppressed", "parent_code", "numerator", "denominator",
+    "synthetic",
+)
 
 
-def area_names(con) -> dict[str, str]:
-    """Code → name of every area in the registry (``areas``)."""
-    return dict(con.execute("SELECT code, name FROM areas").fetchall())
+def goal_observations(con, indicators: list[str], codes: list[str]) -> pl.DataFrame:
+    """:data:`GOAL_OBSERVATION_COLUMNS` of ``indicators`` for the areas ``codes`` and their direct
+    sub-areas (rows whose ``parent_code`` is one of ``codes``)."""
+    return con.execute(
+        f"SELECT {select_list(GOAL_OBSERVATION_COLUMNS)} FROM observations "
+        "WHERE indicator_id IN (SELECT unnest(?)) "
+        "AND (area_code IN (SELECT unnest(?)) OR parent_code IN (SELECT unnest(?)))",
+        [indicators, codes, codes]).pl()
 
 
-def last_source_loads(con) -> dict[str, tuple[str, str]]:
-    """Source → (content hash, periods as a JSON list) of its latest successful load."""
-    rows = con.execute(
-        "SELECT source, content_hash, periods FROM source_loads WHERE status = 'loaded' "
-        "QUALIFY row_number() OVER (PARTITION BY source ORDER BY fetched_at DESC) = 1").fetchall()
-    return {s: (h, p) for s, h, p in rows}
-
-
-def record_source_load(con, row: Mapping[str, Any]) -> None:
-    """Add one attempt to ``source_loads``; ``row`` names every column of
-    :data:`SOURCE_LOAD_COLUMNS`. The caller holds the transaction."""
-    con.execute(f"INSERT INTO source_loads ({', '.join(SOURCE_LOAD_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in SOURCE_LOAD_COLUMNS)})",
-                [row[c] for c in SOURCE_LOAD_COLUMNS])
+def synthetic_observation_pairs(con, indicators: list[str], codes: list[str]) -> set[tuple[str, str]]:
+    """``(indicator_id, area_code)`` of ``indicators`` × ``codes`` with synthetic observations."""
+    return set(con.execute(
+        "SELECT DISTINCT indicator_id, area_code FROM observations WHERE "
+        "coalesce(synthetic, false) AND indicator_id IN (SELECT unnest(?)) AND "
+        "area_code IN (SELECT unnest(?))", [indicators, codes]).fetchall())

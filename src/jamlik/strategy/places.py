@@ -93,7 +93,7 @@ def region_places(registry, region: str) -> list[Place]:
 def read_observations(con, indicators: list[str], codes: list[str]) -> pl.DataFrame:
     """Observations of ``indicators`` for ``codes`` and their direct sub-areas (for the
     sub-area part of "mind the gap"); empty when the warehouse has no observations."""
-    if not queries.has_observations(con) or not indicators:
+    if not queries.has_table(con, "observations") or not indicators:
         return pl.DataFrame()
     return queries.goal_observations(con, indicators, codes)
 
@@ -122,7 +122,7 @@ def fulfilment(con, strategy: Strategy, places: list[Place]) -> pl.DataFrame:
 def synthetic_pairs(con, indicators: list[str], codes: list[str]) -> set[tuple[str, str]]:
     """``(indicator_id, area_code)`` of ``indicators`` × ``codes`` with synthetic observations
     (the demo's): what goal statuses built on them must say."""
-    if con is None or not queries.has_observations(con) or not indicators or not codes:
+    if con is None or not queries.has_table(con, "observations") or not indicators or not codes:
         return set()
     return queries.synthetic_observation_pairs(con, indicators, codes)
 
