@@ -18,7 +18,8 @@ def test_columns_are_text_and_line_numbers_count_the_header(tmp_path):
     path.write_text(SEMICOLONS, encoding="utf-8")
     rows = read_csv_for_table(path)
     assert rows.table.column_names == ["code", "name", "count"]
-    assert rows.table.to_pydict() == {"code": ["0580", "0581"], "name": ["Linköping", "Norrköping"],
+    assert rows.table.to_pydict() == {"code": ["0580", "0581"],
+                                      "name": ["Linköping", "Norrköping"],
                                       "count": ["0012", None]}   # leading zeros kept, empty: null
     assert rows.line_numbers.tolist() == [2, 3]
     assert rows.source == str(path)
