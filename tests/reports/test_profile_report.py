@@ -13,45 +13,25 @@ import html
 import io
 import re
 
-import duckdb
 import pypdf
 import pytest
 from typer.testing import CliRunner
 
-from jamlik.geo import AreaRegistry
 from jamlik.model import InputError
 from jamlik.model.catalogue import load_catalogue
-from jamlik.profiles import ProfileReader, key_messages
+from jamlik.profiles import key_messages
 from jamlik.reports import profile_report, render, render_profiles
 from jamlik.reports.profile import select_rows, to_html, to_pdf
 from jamlik.reports.profile.batch import areas_of_level
 
+from ..profiles._demo import LINKOPING
 from ..profiles._swedish import norm as _norm
 from ..profiles._swedish import swedish as _swedish
-
-LINKOPING = "0580"
 
 
 def _pdf_text(pdf: bytes) -> tuple[int, str]:
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     return len(reader.pages), _norm(" ".join(p.extract_text() for p in reader.pages))
-
-
-@pytest.fixture(scope="module")
-def con(demo_db_computed):
-    connection = duckdb.connect(str(demo_db_computed), read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def reader(con):
-    return ProfileReader(con, AreaRegistry.from_warehouse(con), load_catalogue())
-
-
-@pytest.fixture(scope="module")
-def linkoping(reader):
-    return reader.area_profile(LINKOPING)
 
 
 @pytest.fixture(scope="module")
