@@ -3,11 +3,9 @@ or shapes and a broken sources.yaml give one line, exit status 2 and no tracebac
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -19,16 +17,7 @@ from _ingest_helpers import run_cli
 
 from jamlik.strategy.content import builtin_text
 
-HOLDER = textwrap.dedent("""
-    import sys, time
-    from jamlik.store import Warehouse
-    from jamlik.store.snapshots import writer_lock
-    db, seconds = sys.argv[1], float(sys.argv[2])
-    sys.argv = ["jamlik", "compute", "--db", db]  # what the lock file records
-    with writer_lock(db), Warehouse(db) as wh:
-        print("ready", flush=True)
-        time.sleep(seconds)
-""")
+from ..store._holder import held
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +36,6 @@ def db(initialised, tmp_path) -> Path:
     return target
 
 
-@contextlib.contextmanager
-def _held(db: Path, seconds: float):
-    """Another process that holds the warehouse the way ``jamlik compute`` does."""
-    with subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(seconds)],
-                          stdout=subprocess.PIPE, text=True) as proc:
-        assert proc.stdout.readline().strip() == "ready"
-        try:
-            yield proc
-        finally:
-            if seconds > 5:
-                proc.kill()
-            proc.wait()
-
-
 def _one_clear_line(result, *needles: str) -> str:
     assert result.code == 2, result.text
     assert "Traceback" not in result.text
@@ -75,13 +50,13 @@ def _one_clear_line(result, *needles: str) -> str:
                                      ["areas", "show", "0580"], ["equity"]],
                          ids=lambda c: " ".join(c))
 def test_busy_warehouse_names_who_holds_it(db, command):
-    with _held(db, 60) as proc:
+    with held(db, 60) as proc:
         result = run_cli(*command, "--db", db, "--wait", "0.5")
     _one_clear_line(result, str(db), f"process {proc.pid}", "jamlik compute --db", "--wait")
 
 
 def test_a_reader_waits_for_the_warehouse_with_a_message(db):
-    with _held(db, 2) as proc:
+    with held(db, 2) as proc:
         result = run_cli("db", "info", "--db", db, "--wait", "60", "--lang", "en")
     assert result.code == 0, result.text
     assert f"is in use by process {proc.pid} (jamlik compute --db" in result.text

@@ -1,10 +1,10 @@
 """Area-profile reports: PDFs render and say what the warehouse says, in Swedish and English.
 
-Expected values are read from the warehouse with SQL and formatted by hand in this file following
-Språkrådet, *Svenska skrivregler* (2017), on numbers: a decimal comma and digits grouped in threes
-separated by a (non-breaking) space, e.g. "1 234,5"; English uses "1,234.5" (Chicago Manual of
-Style, 17th ed., 9.55). Text comparisons are exact after collapsing whitespace (PDF text extraction
-turns line breaks and no-break spaces into ordinary spaces).
+Expected values are read from the warehouse with SQL and formatted by hand (``tests/profiles/
+_swedish.py``) following Språkrådet, *Svenska skrivregler* (2017), on numbers: a decimal comma and
+digits grouped in threes separated by a (non-breaking) space, e.g. "1 234,5". Text comparisons
+are exact after collapsing whitespace (PDF text extraction turns line breaks and no-break spaces
+into ordinary spaces).
 """
 
 from __future__ import annotations
@@ -13,60 +13,25 @@ import html
 import io
 import re
 
-import duckdb
 import pypdf
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from jamlik.geo import AreaRegistry
 from jamlik.model import InputError
 from jamlik.model.catalogue import load_catalogue
-from jamlik.profiles import ProfileReader, key_messages
-from jamlik.profiles.format import number
+from jamlik.profiles import key_messages
 from jamlik.reports import profile_report, render, render_profiles
 from jamlik.reports.profile import select_rows, to_html, to_pdf
 from jamlik.reports.profile.batch import areas_of_level
 
-LINKOPING = "0580"
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " ")).strip()
+from ..profiles._demo import LINKOPING
+from ..profiles._swedish import norm as _norm
+from ..profiles._swedish import swedish as _swedish
 
 
 def _pdf_text(pdf: bytes) -> tuple[int, str]:
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     return len(reader.pages), _norm(" ".join(p.extract_text() for p in reader.pages))
-
-
-def _swedish(value: float, decimals: int) -> str:
-    """Hand formatting per Svenska skrivregler: '1 234,5' (space-grouped, decimal comma)."""
-    whole, _, frac = f"{abs(value):.{decimals}f}".partition(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    text = " ".join(groups) + ("," + frac if frac else "")
-    return ("-" if value < 0 and text.strip("0,") else "") + text
-
-
-@pytest.fixture(scope="module")
-def con(demo_db_computed):
-    connection = duckdb.connect(str(demo_db_computed), read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def reader(con):
-    return ProfileReader(con, AreaRegistry.from_warehouse(con), load_catalogue())
-
-
-@pytest.fixture(scope="module")
-def linkoping(reader):
-    return reader.area_profile(LINKOPING)
 
 
 @pytest.fixture(scope="module")
@@ -245,26 +210,3 @@ def test_cli_profile_and_profiles(demo_db_computed, tmp_path):
     assert "Östergötlands län" in _pdf_text(pdf)[1]
     result = runner.invoke(app, ["profile", "9999", "--db", str(demo_db_computed)])
     assert result.exit_code != 0
-
-
-# -- Swedish number formatting ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("value", "decimals", "lang", "expected"), [
-    (1234.56, 1, "sv", "1\u202f234,6"),          # Svenska skrivregler: 1 234,6
-    (1234567.891, 2, "sv", "1\u202f234\u202f567,89"),
-    (82.35, 0, "sv", "82"),
-    (1234.56, 1, "en", "1,234.6"),               # Chicago Manual of Style 9.55
-    (None, 1, "sv", "–"),
-])
-def test_number_format_examples(value, decimals, lang, expected):
-    assert number(value, decimals, lang) == expected
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.integers(0, 3))
-def test_swedish_number_round_trips(value, decimals):
-    text = number(value, decimals, "sv")
-    assert _norm(text) == _swedish(value, decimals)
-    parsed = float(text.replace("\u202f", "").replace(",", "."))
-    assert parsed == pytest.approx(round(value, decimals), abs=10 ** -decimals)
