@@ -8,7 +8,6 @@ expressions built on :meth:`Warehouse.ibis`.
 
 from jamlik.store.checks import Check, check_enum, check_non_negative, check_not_null
 from jamlik.store.connection import Connection, DatabaseError, SnapshotReader, connect_read_only
-from jamlik.store.files import read_csv_for_table
 from jamlik.store.migrations import MIGRATIONS, Migration
 from jamlik.store.warehouse import LoadSession, Warehouse
 
@@ -25,5 +24,4 @@ __all__ = [
     "check_non_negative",
     "check_not_null",
     "connect_read_only",
-    "read_csv_for_table",
 ]
