@@ -84,6 +84,18 @@ def same_length(**arrays: np.ndarray) -> int:
     return common.pop() if common else 1
 
 
+def event_counts(x: Any, n: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``x`` events of ``n`` (non-negative counts of positive totals) as arrays of one shape,
+    and whether both were scalars."""
+    xa, xs = as_array("x", x)
+    na, ns = as_array("n", n)
+    same_length(x=xa, n=na)
+    check_nonnegative("x", xa)
+    check_positive("n", na)
+    xa, na = np.broadcast_arrays(xa, na)
+    return xa, na, xs and ns
+
+
 def confidence_levels(confidence: float | Sequence[float]) -> tuple[float, ...]:
     """Normalise ``0.95``, ``95`` or ``(0.95, 0.998)`` to a tuple of fractions in (0, 1)."""
     raw = (confidence,) if np.isscalar(confidence) else tuple(confidence)  # type: ignore[arg-type]

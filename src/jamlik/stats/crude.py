@@ -16,8 +16,8 @@ from jamlik.stats._validate import (
     check_finite,
     check_nonnegative,
     check_not_above,
-    check_positive,
     confidence_levels,
+    event_counts,
     same_length,
 )
 
@@ -30,18 +30,6 @@ def _per(multiplier: float) -> str:
     return f"{multiplier:,.0f}".replace(",", " ") if multiplier >= 1 else f"{multiplier:g}"
 
 
-def _counts(x: Any, n: Any) -> tuple[np.ndarray, np.ndarray, bool]:
-    """``x`` events of ``n`` (non-negative counts of positive totals) as arrays of one shape,
-    and whether both were scalars."""
-    xa, xs = as_array("x", x)
-    na, ns = as_array("n", n)
-    same_length(x=xa, n=na)
-    check_nonnegative("x", xa)
-    check_positive("n", na)
-    xa, na = np.broadcast_arrays(xa, na)
-    return xa, na, xs and ns
-
-
 def proportion(x: Any, n: Any, *, confidence: Confidence = 0.95, multiplier: float = 1) -> Estimate:
     """Proportion ``x / n`` with Wilson score limits (Wilson 1927; Newcombe 1998, method 3).
 
@@ -49,7 +37,7 @@ def proportion(x: Any, n: Any, *, confidence: Confidence = 0.95, multiplier: flo
     0.2553
     """
     levels = confidence_levels(confidence)
-    xa, na, scalar = _counts(x, n)
+    xa, na, scalar = event_counts(x, n)
     check_not_above("x", xa, "n", na)
     return make_estimate(
         xa / na * multiplier,
@@ -77,7 +65,7 @@ def rate(
     ``"exact"`` force one method. ``details["interval_method"]`` says which was used per element.
     """
     levels = confidence_levels(confidence)
-    xa, na, scalar = _counts(x, n)
+    xa, na, scalar = event_counts(x, n)
     if interval not in ("byar_exact", "byar", "exact"):
         raise InputError("interval", interval, "'byar_exact', 'byar' or 'exact'")
     if interval == "byar_exact":

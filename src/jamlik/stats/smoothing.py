@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from jamlik.stats._result import Estimate
-from jamlik.stats._validate import as_array, check_nonnegative, check_positive, same_length
+from jamlik.stats._validate import event_counts
 
 __all__ = ["empirical_bayes"]
 
@@ -24,12 +24,7 @@ def empirical_bayes(x: Any, n: Any, *, multiplier: float = 1) -> Estimate:
     ``details`` holds ``raw`` rates, the ``shrinkage`` weight of each raw rate (0–1), the global
     mean ``prior_mean`` and the between-area variance ``prior_variance``.
     """
-    xa, _ = as_array("x", x)
-    na, _ = as_array("n", n)
-    same_length(x=xa, n=na)
-    check_nonnegative("x", xa)
-    check_positive("n", na)
-    xa, na = np.broadcast_arrays(xa, na)
+    xa, na, _ = event_counts(x, n)
     m = xa.sum() / na.sum()
     raw = xa / na
     s2 = (na * (raw - m) ** 2).sum() / na.sum()
