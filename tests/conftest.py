@@ -9,6 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No test is timed: a property test may take as long as a loaded CI machine needs.
+settings.register_profile("jamlik", deadline=None)
+settings.load_profile("jamlik")
 
 DEMO_SEED = 20240501
 
