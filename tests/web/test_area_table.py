@@ -46,3 +46,11 @@ def test_comparing_with_the_nation_shows_it_once(client):
 def test_comparing_with_the_parent_shows_parent_and_nation(client):
     header = _header(client.get("/omrade/0580?lang=sv").text)
     assert "Riket" in header and any(h.startswith("Östergötland") or "län" in h for h in header)
+
+
+@pytest.mark.parametrize(("lang", "text"), [("sv", "Det finns inget område med koden 0599"),
+                                            ("en", "There is no area with the code 0599")])
+def test_an_unknown_area_gets_a_plain_answer(client, lang, text):
+    response = client.get(f"/omrade/0599?lang={lang}")
+    assert response.status_code == 404
+    assert text in response.text and "value '" not in response.text

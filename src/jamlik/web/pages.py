@@ -164,8 +164,9 @@ def area_page(request: Request, code: str, comparator: str = "parent", level: st
     registry = state.registry()
     try:
         area = registry.validate(code)
-    except AreaCodeError as exc:
-        return render(request, "error.html", status_code=404, message=str(exc))
+    except AreaCodeError:
+        return render(request, "error.html", status_code=404,
+                      message=t("web.unknown_area", lang, code=code))
     if comparator not in ("parent", "nation", "peers"):
         comparator = "parent"
     level = "998" if level == "998" else "95"
@@ -226,8 +227,9 @@ def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
     if area is not None:
         try:
             registry.validate(area)
-        except AreaCodeError as exc:
-            return render(request, "error.html", status_code=404, message=str(exc))
+        except AreaCodeError:
+            return render(request, "error.html", status_code=404,
+                          message=t("web.unknown_area", lang, code=area))
     reader = state.reader()
     if reader is None:
         return render(request, "error.html", status_code=503, message=t("web.no_data", lang))
