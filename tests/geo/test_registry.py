@@ -119,3 +119,34 @@ def test_boundaries(reg):
     assert len(boundaries("kommun", within="05")["features"]) == 13
     with pytest.raises(InputError, match="level"):
         boundaries("regso")
+
+
+def _with_units(reg):
+    import pyarrow as pa
+
+    from jamlik.geo.registry import care_units_as_areas
+
+    units = pa.table({"code": ["VC0580-02", "VC0581-01"],
+                      "name": ["Vårdcentralen Berga", "Vårdcentralen Vävens"],
+                      "kommun_code": ["0580", "0581"]})
+    return type(reg)(pa.concat_tables([reg.table, care_units_as_areas(units)]))
+
+
+def test_search_finds_a_vardcentral_by_a_word_of_its_name_and_by_abbreviation(reg):
+    reg = _with_units(reg)
+    for text in ("Berga", "vc berga", "VC Berga", "vårdcentralen berga", "berga vc"):
+        codes = [a.code for a in reg.search(text, within="05", limit=10)]
+        assert "VC0580-02" in codes, text
+    assert [a.code for a in reg.search("vc väv")] == ["VC0581-01"]
+
+
+def test_search_puts_exact_names_and_the_home_region_first(reg):
+    hits = reg.search("Berga", within="05", limit=10)
+    assert hits[0].code == "0580R001"  # Berga in Linköping before the other RegSO named Berga
+    assert {a.name for a in hits[:3]} == {"Berga"}
+    every_word = reg.search("lindö marby")
+    assert every_word[0].code == "0581R014"  # Lindö-Berga-Marby: each word starts a name word
+
+
+def test_search_of_nothing_finds_nothing(reg):
+    assert reg.search("   ") == []

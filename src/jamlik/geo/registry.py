@@ -258,21 +258,46 @@ class AreaRegistry:
         return chain
 
     def search(self, text: str, *, limit: int = 20,
-               levels: Iterable[AreaLevel | str] | None = None) -> list[Area]:
-        """Areas whose code starts with, or whose name contains, ``text`` (diacritics-tolerant)."""
+               levels: Iterable[AreaLevel | str] | None = None,
+               within: str | None = None) -> list[Area]:
+        """Areas whose code starts with ``text`` or whose name has every word of it.
+
+        Matching ignores case and diacritics; each word of ``text`` matches the start of a word
+        of the name or a part of it, and the usual abbreviations stand for their words ("vc
+        berga" finds Vårdcentralen Berga). Exact matches come first, then names whose words
+        start with the words searched for, then the rest; within each, areas inside ``within``
+        (e.g. the home region) first, then by level (län before kommun before RegSO …).
+        """
         wanted = {AreaLevel(lv) for lv in levels} if levels else None
         needle = _fold(text)
+        words = [_ABBREVIATIONS.get(w, w) for w in needle.replace("-", " ").split()]
+        if not words:
+            return []
+        order = list(AreaLevel)
         hits = []
         for area in self._areas.values():
             if wanted and area.level not in wanted:
                 continue
+            code = area.code.lower()
             name = _fold(area.name)
-            if area.code.lower().startswith(needle) or needle in name:
-                rank = (0 if name == needle or area.code.lower() == needle else
-                        1 if name.startswith(needle) else 2)
-                hits.append((rank, list(AreaLevel).index(area.level), area.name, area))
-        hits.sort(key=lambda h: h[:3])
-        return [h[3] for h in hits[:limit]]
+            name_words = name.replace("-", " ").split()
+            if code == needle or name == needle or name == " ".join(words):
+                rank = 0
+            elif code.startswith(needle) or all(
+                    any(n.startswith(w) for n in name_words) for w in words):
+                rank = 1
+            elif all(w in name for w in words):
+                rank = 2
+            else:
+                continue
+            outside = within is not None and not self.is_within(area.code, within)
+            hits.append((rank, outside, order.index(area.level), area.name, area))
+        hits.sort(key=lambda h: h[:4])
+        return [h[4] for h in hits[:limit]]
+
+    def is_within(self, code: str, ancestor: str) -> bool:
+        """Whether the area ``code`` is ``ancestor`` or lies inside it."""
+        return code == ancestor or any(a.code == ancestor for a in self.ancestors(code))
 
     # -- validation -------------------------------------------------------------------------
     def validate(self, code: object, level: AreaLevel | str | None = None, *,
@@ -337,6 +362,10 @@ class AreaRegistry:
 @cache
 def _builtin_registry() -> AreaRegistry:
     return AreaRegistry(_builtin_table())
+
+
+#: Abbreviations people type for the words in area names (folded, as :func:`_fold` makes them).
+_ABBREVIATIONS = {"vc": "vardcentralen", "hc": "halsocentralen"}
 
 
 def _fold(text: str) -> str:

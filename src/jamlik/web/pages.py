@@ -123,7 +123,11 @@ def index(request: Request, q: str | None = None):
     registry = state.registry()
     coverage = state.coverage
     region = _region(state)
-    hits = registry.search(q, limit=40) if q else []
+    hits = registry.search(q, limit=40, within=region) if q else []
+    # A RegSO, DeSO or vårdcentral is named with its kommun: many names recur across Sweden.
+    hit_kommun = {a.code: k.name for a in hits if a.level not in (AreaLevel.NATION, AreaLevel.LAN,
+                                                                 AreaLevel.KOMMUN)
+                  for k in registry.ancestors(a.code) if k.level is AreaLevel.KOMMUN}
     # The region's kommuner (for the nation the län list below is the way in).
     focus = registry.children(region, AreaLevel.KOMMUN) if region != "SE" else []
     population = state.population()
@@ -146,7 +150,7 @@ def index(request: Request, q: str | None = None):
                              decimals=1 if values else 0, height=380) \
         if values or population else None
     by_topic = _by_topic(state.catalogue)
-    return render(request, "index.html", q=q or "", hits=hits, focus=focus,
+    return render(request, "index.html", q=q or "", hits=hits, hit_kommun=hit_kommun, focus=focus,
                   population=population, map_spec=spec, by_topic=by_topic,
                   lan=sorted(registry.at_level(AreaLevel.LAN), key=lambda a: a.code),
                   units=[u for u in registry.at_level(AreaLevel.VARDCENTRAL)
