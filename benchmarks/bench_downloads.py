@@ -54,11 +54,10 @@ def child(case: str, db: str, published: str | None) -> None:
         import duckdb
         import pyarrow.csv as pacsv
 
-        from jamlik.web.api import observations_sql
+        from jamlik.store import queries
 
-        sql, params = observations_sql(None, None, None, None, None)
         con = duckdb.connect(db, read_only=True)
-        table = con.execute(sql, params).to_arrow_table()
+        table = queries.public_observations(con, {})
         sink = io.BytesIO()
         pacsv.write_csv(table, sink, pacsv.WriteOptions(delimiter=";"))
         size = len("\ufeff".encode() + sink.getvalue())
@@ -85,13 +84,12 @@ def prebuild(db: str, folder: Path) -> str:
     import duckdb
     import pyarrow.csv as pacsv
 
-    from jamlik.web.api import observations_sql
+    from jamlik.store import queries
 
     snapshot = folder / "jamlik.duckdb"
     shutil.copy(db, snapshot)
     con = duckdb.connect(str(snapshot))
-    sql, params = observations_sql(None, None, None, None, None)
-    reader = con.execute(sql, params).to_arrow_reader(50_000)
+    reader = queries.public_observation_batches(con, {}, 50_000)
     with gzip.open(folder / "observations.csv.gz", "wb", compresslevel=6) as out:
         out.write("\ufeff".encode())
         writer = pacsv.CSVWriter(out, reader.schema, write_options=pacsv.WriteOptions(
