@@ -107,9 +107,10 @@ def gap_trend_arrays(
             w = ok.astype(float)
         n = ok.sum(axis=1)
         tt, yy = np.where(ok, t, 0.0), np.where(ok, y, 0.0)
-        first = np.where(ok, t, np.inf).min(axis=1)
-        spread = np.where(ok, t, -np.inf).max(axis=1) - first
-        flat = np.where(ok, y, -np.inf).max(axis=1) == np.where(ok, y, np.inf).min(axis=1)
+        first = np.where(ok, t, np.inf).min(axis=1, initial=np.inf)
+        spread = np.where(ok, t, -np.inf).max(axis=1, initial=-np.inf) - first
+        flat = (np.where(ok, y, -np.inf).max(axis=1, initial=-np.inf)
+                == np.where(ok, y, np.inf).min(axis=1, initial=np.inf))
         sw = _row_sums(w)
         tm = _row_sums(w * tt) / sw
         dt = np.where(ok, tt - tm[:, None], 0.0)

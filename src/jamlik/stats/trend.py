@@ -134,7 +134,7 @@ def _chi_squared_rows(x: np.ndarray, n: np.ndarray, s: np.ndarray, m: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chi-squared test for trend in proportions per row of ``(n_series, k)`` arrays; only the
     points where ``m`` is true count."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         x, n, s = (np.where(m, a, 0.0) for a in (x, n, s))
         pbar = x.sum(axis=1) / n.sum(axis=1)
         sbar = (n * s).sum(axis=1) / n.sum(axis=1)
@@ -149,7 +149,7 @@ def _regression_rows(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, t: np.ndarra
                      m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverse-variance weighted slope of ``v`` on ``t`` (weights from 95% limits) and its
     normal test per row; only the points where ``m`` is true count."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         se = (hi - lo) / (2 * z_value(0.95))
         w = np.where(m, 1 / se**2, 0.0)
         t = np.where(m, t, 0.0)
