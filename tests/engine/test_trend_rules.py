@@ -65,8 +65,10 @@ def test_publish_trend_equals_stats_trend_per_window(series, method, flat):
                         pl.col("year").is_between(row["year"] - TREND_POINTS + 1, row["year"]))
         cols = {"x": "numerator", "n": "denominator"} if method == "proportion" else \
             {"value": "value", "lower": "lower_95", "upper": "upper_95"}
+        # A missing numerator counts as no events; other missing figures block the trend.
         ref = stats.trend(periods=win["year"].to_numpy(), points=TREND_POINTS,
-                          **{k: win[c].fill_null(np.nan).to_numpy() for k, c in cols.items()})
+                          **{k: win[c].fill_null(0.0 if c == "numerator" else np.nan).to_numpy()
+                             for k, c in cols.items()})
         reason = ref.reason
         if reason is None and win["suppressed"].any():
             reason = SUPPRESSED

@@ -179,7 +179,8 @@ def trend(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
 
     The rule is :func:`jamlik.stats.trend_arrays` (chi-squared test for trend for proportions,
     inverse-variance weighted regression otherwise, 99.9%), applied to every series and window
-    at once; a window with a suppressed value is not tested.
+    at once; a window with a suppressed value is not tested. A missing numerator counts as no
+    events (only a missing or non-positive denominator makes a proportion's window unusable).
     """
     keys = ["indicator_id", "area_level", "area_code", "breakdown", "group_value"]
     cannot = None
@@ -203,7 +204,7 @@ def trend(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
     def padded(column: str, fill: float | bool = np.nan, dtype: type = float) -> np.ndarray:
         out = np.full(shape, fill, dtype=dtype)
         out[w, pos] = win[column].cast(pl.Float64 if dtype is float else pl.Boolean) \
-            .fill_null(fill).to_numpy()
+            .fill_null(0.0 if column == "numerator" else fill).to_numpy()
         return out
 
     arrays = {"x": "numerator", "n": "denominator"} if ind.method == "proportion" else \
