@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2, norm
 
 from jamlik import stats
 from jamlik.engine.methods import SERIES
@@ -178,8 +177,10 @@ def compare(df: pl.DataFrame, ind: Indicator, parents: pl.DataFrame) -> pl.DataF
 def trend(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
     """Recent trend of each series over the row's year and the four before it.
 
-    Same rules as :func:`jamlik.stats.trend` (chi-squared test for trend for proportions,
-    inverse-variance weighted regression otherwise, 99.9%), vectorised over all series and years.
+    The rule is :func:`jamlik.stats.trend_arrays` (chi-squared test for trend for proportions,
+    inverse-variance weighted regression otherwise, 99.9%), applied to every series and window
+    at once; a window with a suppressed value is not tested. A missing numerator counts as no
+    events (only a missing or non-positive denominator makes a proportion's window unusable).
     """
     keys = ["indicator_id", "area_level", "area_code", "breakdown", "group_value"]
     cannot = None
@@ -189,65 +190,32 @@ def trend(df: pl.DataFrame, ind: Indicator) -> pl.DataFrame:
         cannot = "overlapping multi-year periods"
     if cannot:
         return df.with_columns(trend=pl.lit("cannot_be_calculated"), trend_reason=pl.lit(cannot))
-    win = pl.concat([df.select(*keys, "year", "numerator", "denominator", "value", "lower_95",
-                               "upper_95", "suppressed", end=pl.col("year") + k)
+    cols = ["numerator", "denominator"] if ind.method == "proportion" else \
+        ["value", "lower_95", "upper_95"]
+    win = pl.concat([df.select(*keys, "year", *cols, "suppressed", end=pl.col("year") + k)
                      for k in range(TREND_POINTS)])
     years = set(df["year"].unique().to_list())
-    win = win.filter(pl.col("end").is_in(list(years)))
-    prop = ind.method == "proportion"
-    if prop:
-        x, n, t = pl.col("numerator"), pl.col("denominator"), pl.col("year").cast(pl.Float64)
-        agg = win.group_by(*keys, "end").agg(
-            k=pl.len(), sup=pl.col("suppressed").any(), sx=x.sum(), sn=n.sum(),
-            snt=(n * t).sum(), snt2=(n * t * t).sum(), sxt=(x * t).sum(),
-            bad=((n <= 0) | n.is_null()).any())
-        a = agg.to_dict(as_series=False)
-        sx, sn, snt, snt2, sxt = (np.asarray(a[c], float) for c in ("sx", "sn", "snt", "snt2",
-                                                                    "sxt"))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pbar = sx / sn
-            sxx = snt2 - snt**2 / sn
-            sxy = sxt - sx * snt / sn
-            stat = sxy**2 / (pbar * (1 - pbar) * sxx)
-            p = chi2.sf(stat, 1)
-        slope = sxy
-        undefined = (sx == 0) | (sx == sn)
-        undefined_reason = "all proportions are 0 or all are 1"
-    else:
-        se = (pl.col("upper_95") - pl.col("lower_95")) / (2 * float(norm.ppf(0.975)))
-        w = 1 / se**2
-        t = pl.col("year").cast(pl.Float64)
-        v = pl.col("value")
-        agg = win.group_by(*keys, "end").agg(
-            k=pl.len(), sup=pl.col("suppressed").any(),
-            bad=(v.is_null() | v.is_nan() | se.is_null() | se.is_nan() | (se <= 0)).any(),
-            sw=w.sum(), swt=(w * t).sum(), swt2=(w * t * t).sum(), swv=(w * v).sum(),
-            swtv=(w * t * v).sum())
-        a = agg.to_dict(as_series=False)
-        sw, swt, swt2, swv, swtv = (np.asarray(a[c], float) for c in ("sw", "swt", "swt2",
-                                                                      "swv", "swtv"))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sxx = swt2 - swt**2 / sw
-            slope = (swtv - swt * swv / sw) / sxx
-            z = slope * np.sqrt(sxx)
-            p = 2 * norm.sf(np.abs(z))
-        undefined = np.zeros(len(sw), bool)
-        undefined_reason = ""
-    k = np.asarray(a["k"])
-    code = np.where(p < 1 - TREND_CONFIDENCE, np.where(slope > 0, "increasing", "decreasing"),
-                    "no_significant_change").astype(object)
-    reason = np.full(k.size, None, dtype=object)
-    checks = ((np.asarray(a["sup"], bool), "suppressed values in the period"),
-              (undefined, undefined_reason),
-              (np.asarray(a["bad"], bool), "missing values or confidence limits"),
-              (k < TREND_POINTS, f"fewer than {TREND_POINTS} points"))
-    for mask, why in checks:
-        code[mask] = "cannot_be_calculated"
-        reason[mask] = why
-    res = agg.select(*keys, year="end").with_columns(
-        trend=pl.Series(code.tolist(), dtype=pl.Utf8),
-        trend_reason=pl.Series(reason.tolist(), dtype=pl.Utf8))
-    return df.join(res, on=[*keys, "year"], how="left").with_columns(
+    win = (win.filter(pl.col("end").is_in(list(years))).sort(*keys, "end", "year")
+           .with_columns(_w=pl.struct(*keys, "end").rle_id()))
+    win = win.with_columns(_pos=pl.int_range(pl.len()).over("_w"))
+    w, pos = win["_w"].to_numpy(), win["_pos"].to_numpy()
+    shape = (int(w.max()) + 1 if w.size else 0, int(pos.max()) + 1 if pos.size else 0)
+
+    def padded(column: str, fill: float | bool = np.nan, dtype: type = float) -> np.ndarray:
+        out = np.full(shape, fill, dtype=dtype)
+        out[w, pos] = win[column].cast(pl.Float64 if dtype is float else pl.Boolean) \
+            .fill_null(0.0 if column == "numerator" else fill).to_numpy()
+        return out
+
+    arrays = {"x": "numerator", "n": "denominator"} if ind.method == "proportion" else \
+        {"value": "value", "lower": "lower_95", "upper": "upper_95"}
+    res = stats.trend_arrays(padded("year"), **{k: padded(c) for k, c in arrays.items()},
+                             suppressed=padded("suppressed", False, bool),
+                             confidence=TREND_CONFIDENCE, points=TREND_POINTS)
+    heads = win.filter(pl.col("_pos") == 0).select(*keys, year="end").with_columns(
+        trend=pl.Series(res.code.tolist(), dtype=pl.Utf8),
+        trend_reason=pl.Series(res.reason.tolist(), dtype=pl.Utf8))
+    return df.join(heads, on=[*keys, "year"], how="left").with_columns(
         pl.col("trend").fill_null("cannot_be_calculated"))
 
 

@@ -11,8 +11,8 @@ For every indicator × year × area × dimension (the group sets of
 * the absolute and relative gap: D and R of the two extremes of an ordered dimension
   (most vs least disadvantaged, as :func:`jamlik.equity.d` orients them: positive D / R > 1 =
   the disadvantaged group is worse), and worst vs best for unordered dimensions;
-* its trend over the years up to the row's year — :func:`jamlik.equity.gap_trend`'s test,
-  vectorised over all series (inverse-variance weighted z-test; OLS t-test for indicators
+* its trend over the years up to the row's year — :func:`jamlik.equity.gap_trend_arrays` over
+  every series' expanding windows (inverse-variance weighted z-test; OLS t-test for indicators
   without intervals; relative gaps on the log scale): widening / closing /
   no_significant_change / cannot_be_calculated;
 * ``hidden_gap``: the average is fine (better than or similar to the nation) while some group
@@ -30,8 +30,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
+from jamlik import equity
 from jamlik.engine.inequalities import (
     SET_KEY,
     SUBAREAS,
@@ -68,75 +68,34 @@ class GapReport:
     seconds: float
 
 
-def trend_columns(year, y, se, series, *, use_se: bool, confidence: float = CONFIDENCE
-                  ) -> dict[str, np.ndarray]:
+def trend_columns(year, y, se, series, *, use_se: bool, relative: bool = False,
+                  confidence: float = CONFIDENCE) -> dict[str, np.ndarray]:
     """:func:`jamlik.equity.gap_trend` for every (series, year) over the years up to it.
 
     ``series`` labels (integers) must be sorted with ``year`` ascending within each series.
-    Points with a non-finite gap (or, with ``use_se``, a non-finite or non-positive se) are
-    skipped, as gap_trend does. Returns slope, se, p, direction, n_points, first_year per row.
+    Each row's window (its series' rows up to and including it) becomes one padded row of
+    :func:`jamlik.equity.gap_trend_arrays`, which skips unusable points as gap_trend does.
+    Returns slope, se, p, direction, n_points, first_year per row.
     """
     year = np.asarray(year, float)
     y = np.asarray(y, float)
     se = np.asarray(se, float)
     series = np.asarray(series)
-    ok = np.isfinite(y) & ((np.isfinite(se) & (se > 0)) if use_se else True)
-    w = np.where(ok, 1.0 / se**2 if use_se else 1.0, 0.0)
-    t = year - 2020.0  # centring keeps the cumulative sums exact enough
-    yy = np.where(ok, y, 0.0)
-    start = np.r_[True, series[1:] != series[:-1]]
-    seg = np.cumsum(start) - 1
+    rows = np.arange(year.size)
+    start = np.r_[True, series[1:] != series[:-1]] if year.size else np.zeros(0, bool)
+    first = np.maximum.accumulate(np.where(start, rows, 0)) if year.size else rows
+    pos = rows - first
+    cols = np.arange(int(pos.max()) + 1 if year.size else 1)
+    inside = cols[None, :] <= pos[:, None]
+    idx = np.where(inside, first[:, None] + cols[None, :], 0)
 
-    def cum(v):
-        c = np.cumsum(v)
-        first = np.flatnonzero(start)
-        offset = np.r_[0.0, c[first[1:] - 1]] if first.size > 1 else np.zeros(1)
-        return c - offset[seg]
+    def window(v: np.ndarray) -> np.ndarray:
+        return np.where(inside, v[idx], np.nan) if v.size else np.zeros(inside.shape)
 
-    n = cum(ok.astype(float))
-    sw, swt, swt2 = cum(w), cum(w * t), cum(w * t * t)
-    swy, swty, swy2 = cum(w * yy), cum(w * t * yy), cum(w * yy * yy)
-    tmin = np.where(ok, t, np.inf)
-    first_t = _segment_cummin(tmin, seg)
-    tmax = _segment_cummax(np.where(ok, t, -np.inf), seg)
-    with np.errstate(all="ignore"):
-        sxx = swt2 - swt**2 / sw
-        # Cumulative sums cancel: a numerator within rounding of zero is zero (a flat gap).
-        num = swty - swt * swy / sw
-        num = np.where(np.abs(num) <= 1e-12 * (np.abs(swty) + np.abs(swt * swy / sw)), 0.0, num)
-        slope = num / sxx
-        level = swy / sw
-        if use_se:
-            slope_se = np.sqrt(1.0 / sxx)
-            dist_sf = stats.norm.sf(np.abs(slope) / slope_se)
-        else:
-            syy = swy2 - swy**2 / sw
-            resid = syy - slope**2 * sxx
-            resid = np.where(resid <= 1e-12 * np.abs(swy2), 0.0, resid)
-            slope_se = np.sqrt(resid / (n - 2) / sxx)
-            dist_sf = stats.t.sf(np.abs(slope) / slope_se, np.maximum(n - 2, 1))
-        p = np.where(slope_se == 0, np.where(slope != 0, 0.0, 1.0), 2 * dist_sf)
-    can = (n >= 3) & (tmax > first_t)
-    alpha = 1 - confidence
-    direction = np.where(
-        (p >= alpha) | (slope == 0), "no_significant_change",
-        np.where((level == 0) | (np.sign(slope) == np.sign(level)), "widening", "closing"))
-    direction = np.where(can, direction, "cannot_be_calculated")
-    nan = np.nan
-    return {"slope": np.where(can, slope, nan), "se": np.where(can, slope_se, nan),
-            "p": np.where(can, p, nan), "direction": direction, "n_points": n.astype(int),
-            "first_year": np.where(np.isfinite(first_t), first_t + 2020.0, nan)}
-
-
-def _segment_cummin(v: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    """Running minimum restarting at each segment (v are small numbers, e.g. centred years):
-    shifting later segments far down keeps earlier segments out of the running minimum."""
-    shift = seg.astype(float) * 1e6
-    return np.minimum.accumulate(v - shift) + shift
-
-
-def _segment_cummax(v: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    return -_segment_cummin(-v, seg)
+    res = equity.gap_trend_arrays(window(year), window(y), window(se) if use_se else None,
+                                  relative=relative, confidence=confidence)
+    return {"slope": res.slope, "se": res.se, "p": res.p_value, "direction": res.direction,
+            "n_points": res.n_points, "first_year": res.first_time}
 
 
 def gaps_frame(obs: pl.DataFrame, areas: pl.DataFrame, catalogue: Catalogue, *,
@@ -258,11 +217,8 @@ def _with_trends(sets: pl.DataFrame) -> pl.DataFrame:
                               ("rel", "gap_rel", "gap_rel_log_se", True)):
         y = sets[gap].cast(pl.Float64).fill_null(np.nan).to_numpy()
         s = sets[se].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        if log:
-            with np.errstate(all="ignore"):
-                y = np.where(y > 0, np.log(y), np.nan)
-        a = trend_columns(year, y, s, sid, use_se=True)
-        b = trend_columns(year, y, s, sid, use_se=False)
+        a = trend_columns(year, y, s, sid, use_se=True, relative=log)
+        b = trend_columns(year, y, s, sid, use_se=False, relative=log)
         pick = {k: np.where(use_se, a[k], b[k]) for k in a}
         cols[f"trend_{tag}"] = pick["direction"].tolist()
         cols[f"trend_{tag}_slope"] = pick["slope"]

@@ -13,7 +13,7 @@ from jamlik.equity._ci import Columns
 from jamlik.equity._registry import MEASURES, MeasureSpec, ValueRange
 from jamlik.equity._sets import GroupSets
 from jamlik.equity.arriaga import ArriagaResult, arriaga, arriaga_from_life_tables
-from jamlik.equity.gap_trend import GapTrend, gap_trend
+from jamlik.equity.gap_trend import GapTrend, GapTrendColumns, gap_trend, gap_trend_arrays
 from jamlik.equity.ordered import aci, rci, rii, sii
 from jamlik.equity.result import CI_METHODS, InequalityResult
 from jamlik.equity.simple import d, paf, par, r
@@ -40,6 +40,7 @@ __all__ = [
     "ArriagaResult",
     "Columns",
     "GapTrend",
+    "GapTrendColumns",
     "GroupSets",
     "InequalityResult",
     "MeasureSpec",
@@ -54,6 +55,7 @@ __all__ = [
     "cov",
     "d",
     "gap_trend",
+    "gap_trend_arrays",
     "idisu",
     "idisw",
     "mdbu",

@@ -22,7 +22,13 @@ from jamlik.stats.standard_populations import (
 from jamlik.stats.standardisation import dsr, dsr_table, isr, smr
 from jamlik.stats.suppression import feasible_intervals, protect_linked, suppress, suppress_matrix
 from jamlik.stats.survey import survey_mean, survey_proportion
-from jamlik.stats.trend import TrendResult, chi_squared_trend, trend
+from jamlik.stats.trend import (
+    TrendColumns,
+    TrendResult,
+    chi_squared_trend,
+    trend,
+    trend_arrays,
+)
 
 __all__ = [
     "LIFE_TABLE_BANDS",
@@ -33,6 +39,7 @@ __all__ = [
     "Estimate",
     "FunnelLimits",
     "LifeTable",
+    "TrendColumns",
     "TrendResult",
     "assign_quantiles",
     "chi_squared_trend",
@@ -60,4 +67,5 @@ __all__ = [
     "survey_mean",
     "survey_proportion",
     "trend",
+    "trend_arrays",
 ]
