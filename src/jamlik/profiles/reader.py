@@ -267,9 +267,11 @@ class ProfileReader:
                                     "synthetic": bool(r["synthetic"])} for r in rows}
 
     # -- tartan rug ---------------------------------------------------------------------------
-    def tartan(self, *, level: str = "kommun", within: str | None = None) -> Tartan:
+    def tartan(self, *, level: str = "kommun", within: str | None = None,
+               lang: str = "sv") -> Tartan:
         """Every indicator × every area of ``level`` inside ``within`` (a län code or ``SE``;
-        default: the home region), latest year, compared with the nation."""
+        default: the home region), latest year, compared with the nation; indicators by topic
+        and then by their title in ``lang``."""
         level = AreaLevel(level)
         within = within or self.coverage.region
         areas = sorted((a for a in self.registry.at_level(level) if in_region(a, within)),
@@ -286,8 +288,9 @@ class ProfileReader:
             cells[(ind.id, r["area_code"])] = {
                 "value": _num(r["value"]), "suppressed": bool(r["suppressed"]),
                 "category": category_of(r["vs_nation_95"], ind.polarity),
-                "synthetic": bool(r["synthetic"])}
-        indicators = tuple(i for i in self.catalogue.values() if i.id in year_of)
+                "trend": r["trend"], "synthetic": bool(r["synthetic"])}
+        indicators = tuple(sorted((i for i in self.catalogue.values() if i.id in year_of),
+                                  key=lambda i: (_topic_rank(i.topic), i.title(lang).casefold())))
         return Tartan(level=level.value, areas=tuple(areas), indicators=indicators,
                       cells=cells, year_of=year_of, synthetic_ids=frozenset(synthetic))
 

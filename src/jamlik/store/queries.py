@@ -443,11 +443,12 @@ def nation_latest(con, indicator_ids: Iterable[str]) -> list[dict]:
 
 
 def latest_totals(con, level: str, codes: Iterable[str]) -> list[dict]:
-    """``indicator_id``, ``area_code``, ``year``, ``value``, ``vs_nation_95``, ``suppressed``
-    and ``synthetic`` of the totals of ``codes`` at ``level``, each indicator's latest year."""
+    """``indicator_id``, ``area_code``, ``year``, ``value``, ``vs_nation_95``, ``trend``,
+    ``suppressed`` and ``synthetic`` of the totals of ``codes`` at ``level``, each indicator's
+    latest year."""
     return _dicts(
         con,
-        "SELECT indicator_id, area_code, year, value, vs_nation_95, suppressed, "
+        "SELECT indicator_id, area_code, year, value, vs_nation_95, trend, suppressed, "
         "coalesce(synthetic, false) AS synthetic FROM observations WHERE area_level = ? "
         "AND breakdown = 'total' AND area_code IN (SELECT unnest(?)) "
         "QUALIFY year = max(year) OVER (PARTITION BY indicator_id)", [level, list(codes)])
