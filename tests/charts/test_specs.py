@@ -82,3 +82,19 @@ def test_spine_puts_better_on_the_right():
 
 def test_unknown_category_is_drawn_as_not_compared():
     assert category_colour("mystery") == category_colour("not_compared") == "#FFFFFF"
+
+
+def test_funnel_limits_span_the_axis_and_points_outside_them_are_named():
+    limits = [{"denominator": d, "lower_95": 40, "upper_95": 60, "lower_998": 35,
+               "upper_998": 65} for d in (100, 1000, 10000)]
+    many = [{"name": f"K{i}", "denominator": 500 + i, "value": 50,
+             "category": "worse" if i == 3 else "similar"} for i in range(30)]
+    spec = funnel_plot(many, limits, benchmark=50.0, x_title="n", y_title="%")
+    point_layer = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point")
+    assert point_layer["encoding"]["x"]["scale"]["domain"] == [100, 10000]
+    assert point_layer["encoding"]["x"]["scale"]["nice"] is False
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert [r["name"] for r in text["data"]["values"]] == ["K3"]
+    few = funnel_plot(many[:5], limits, benchmark=50.0, x_title="n", y_title="%")
+    text = next(layer for layer in few["layer"] if layer["mark"]["type"] == "text")
+    assert [r["name"] for r in text["data"]["values"]] == ["K0", "K1", "K2", "K3", "K4"]

@@ -96,12 +96,25 @@ def ranked_bars(rows: Rows, *, x_title: str, benchmark: float | None = None,
     return _base(height=height, data={"values": data}, layer=layers)
 
 
+#: A funnel plot with at most this many points labels every point.
+FUNNEL_LABELS = 15
+
+
 def funnel_plot(points: Rows, limits: Rows, *, benchmark: float, x_title: str, y_title: str,
                 decimals: int = 1) -> dict:
     """Funnel plot; points: name, denominator, value, category; limits: denominator and
-    lower_95, upper_95, lower_998, upper_998 (values on the indicator's scale)."""
+    lower_95, upper_95, lower_998, upper_998 (values on the indicator's scale).
+
+    The x axis spans exactly the limits' denominators, so the limits run across the whole plot;
+    points are labelled with their name when there are few of them (at most
+    :data:`FUNNEL_LABELS`), else only those outside the limits.
+    """
+    span = [min(r["denominator"] for r in limits), max(r["denominator"] for r in limits)]
     x = {"field": "denominator", "type": "quantitative", "title": x_title,
-         "scale": {"type": "log"}}
+         "scale": {"type": "log", "domain": span, "nice": False}}
+    outside = {"better", "worse", "higher", "lower"}
+    labelled = [dict(r) for r in points
+                if len(points) <= FUNNEL_LABELS or r.get("category") in outside]
     lines = []
     for field, dash in (("lower_95", [4, 2]), ("upper_95", [4, 2]), ("lower_998", [1, 0]),
                         ("upper_998", [1, 0])):
@@ -122,6 +135,10 @@ def funnel_plot(points: Rows, limits: Rows, *, benchmark: float, x_title: str, y
                                 "legend": None},
                       "tooltip": [{"field": "name"}, {"field": "value", "format": _fmt(decimals)},
                                   {"field": "denominator", "format": ",d"}]}},
+        {"data": {"values": labelled},
+         "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 10, "color": "#333"},
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"},
+                      "text": {"field": "name"}}},
     ])
 
 

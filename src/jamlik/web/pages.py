@@ -269,7 +269,8 @@ def indicator_page(request: Request, indicator_id: str, level: str = "kommun",
                            grid, lo95.tolist(), hi95.tolist(), lo998.tolist(), hi998.tolist(),
                            strict=True)]
         specs["funnel"] = (_spec_id("funnel", counter), charts.funnel_plot(
-            view.funnel, limit_rows, benchmark=bench, x_title=t("web.count", lang),
+            view.funnel, limit_rows, benchmark=bench,
+            x_title=t("web.funnel_x." + ("proportion" if kind == "proportion" else "rate"), lang),
             y_title=unit, decimals=ind.decimals))
     map_levels = {"kommun": AreaLevel.KOMMUN, "lan": AreaLevel.LAN, "deso": AreaLevel.DESO}
     if level in map_levels:
