@@ -1,5 +1,6 @@
-"""The area page's table says what it shows: the interval column is headed by the level chosen,
-and a comparison with the nation does not show the nation twice."""
+"""Pages say what they show: the interval column is headed by the level chosen, a comparison
+with the nation does not show the nation twice, an unknown code gets a plain answer, and a
+standard population is named, not coded."""
 
 from __future__ import annotations
 
@@ -54,3 +55,10 @@ def test_an_unknown_area_gets_a_plain_answer(client, lang, text):
     response = client.get(f"/omrade/0599?lang={lang}")
     assert response.status_code == 404
     assert text in response.text and "value '" not in response.text
+
+
+@pytest.mark.parametrize(("lang", "text"), [("sv", "Europas standardbefolkning 2013"),
+                                            ("en", "European Standard Population 2013")])
+def test_the_standard_population_is_named_not_coded(client, lang, text):
+    html = client.get(f"/indikator/mortality_all_cause?lang={lang}").text
+    assert text in html and "esp2013" not in re.sub(r"<[^>]+>", " ", html)
