@@ -208,11 +208,6 @@ def record_compute_run(con: Connection, *, run_id: str, started_at: datetime,
 
 
 # -- survey ----------------------------------------------------------------------------------
-def survey_question_ids(con: Connection) -> set[str]:
-    """The survey questions loaded (``survey_questions.question``)."""
-    return {r[0] for r in con.execute("SELECT question FROM survey_questions").fetchall()}
-
-
 def national_survey(con: Connection, measure: str) -> pa.Table:
     """The national survey's published ``year, sex, estimate, se, respondents`` of one
     measure."""
@@ -224,15 +219,6 @@ def national_survey_rows(con: Connection, measure: str) -> int:
     """How many national survey rows one measure has."""
     return con.execute("SELECT count(*) FROM national_survey WHERE measure = ?",
                        [measure]).fetchone()[0]
-
-
-def synthetic_loads(con: Connection, targets: Iterable[str]) -> dict[str, bool]:
-    """Whether any load into each of ``targets`` was synthetic (False when never loaded)."""
-    targets = list(targets)
-    rows = dict(con.execute(
-        "SELECT target, bool_or(coalesce(synthetic, false)) FROM loads "
-        "WHERE target IN (SELECT unnest(?)) GROUP BY 1", [targets]).fetchall())
-    return {t: bool(rows.get(t)) for t in targets}
 
 
 # -- sources ----------------------------------------------------------------------------------

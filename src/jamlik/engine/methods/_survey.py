@@ -59,6 +59,11 @@ def _unloaded(question: str) -> str:
             "the survey mapping)")
 
 
+def _loaded_questions(wh) -> set[str]:
+    """The survey questions a load declared (``survey_questions``)."""
+    return {q["question"] for q in queries.survey_questions(wh.con)}
+
+
 def read_units(frames: Frames, wh, ind: Indicator) -> SurveyUnits:
     """The respondents behind the indicator and its national estimates (see
     :class:`SurveyUnits`); a question the indicator names that is not loaded is a
@@ -66,7 +71,7 @@ def read_units(frames: Frames, wh, ind: Indicator) -> SurveyUnits:
     base = frames("survey")
     questions = _questions(ind, set(base.columns))
     if questions:
-        loaded = queries.survey_question_ids(wh.con)
+        loaded = _loaded_questions(wh)
         for q in questions:
             if q not in loaded:
                 raise DataError(_unloaded(q),
@@ -88,17 +93,18 @@ def read_units(frames: Frames, wh, ind: Indicator) -> SurveyUnits:
 
 def _run(method: Method, cells: Cells, wh, ind: Indicator) -> pl.DataFrame:
     res = method.finish(method.estimate(read_units(cells.frames, wh, ind), ind), ind)
-    synthetic = queries.synthetic_loads(wh.con, ("survey", "national_survey"))
+    synthetic = queries.synthetic_targets(wh.con)
     return res.with_columns(
         _syn=pl.when(pl.col("area_level") == "nation")
-        .then(pl.lit(synthetic["national_survey"])).otherwise(pl.lit(synthetic["survey"])),
+        .then(pl.lit("national_survey" in synthetic))
+        .otherwise(pl.lit("survey" in synthetic)),
         _fb=pl.lit(False))
 
 
 def _missing(cells: Cells, wh, ind: Indicator) -> str | None:
     measure = ind.national.get("survey_measure")
     nat = measure is not None and queries.national_survey_rows(wh.con, measure)
-    columns = set(cells.frames("survey").columns) | queries.survey_question_ids(wh.con)
+    columns = set(cells.frames("survey").columns) | _loaded_questions(wh)
     unloaded = sorted(set(_questions(ind, columns)))
     if unloaded:
         return _unloaded(unloaded[0])
