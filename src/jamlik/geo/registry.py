@@ -266,7 +266,7 @@ class AreaRegistry:
         of the name or a part of it, and the usual abbreviations stand for their words ("vc
         berga" finds Vårdcentralen Berga). Exact matches come first, then names whose words
         start with the words searched for, then the rest; within each, areas inside ``within``
-        (e.g. the home region) first, then by level (län before kommun before RegSO …).
+        (a län code or ``SE``, e.g. the home region; see :func:`in_region`) first, then by level (län before kommun before RegSO …).
         """
         wanted = {AreaLevel(lv) for lv in levels} if levels else None
         needle = _fold(text)
@@ -290,14 +290,10 @@ class AreaRegistry:
                 rank = 2
             else:
                 continue
-            outside = within is not None and not self.is_within(area.code, within)
+            outside = within is not None and not in_region(area, within)
             hits.append((rank, outside, order.index(area.level), area.name, area))
         hits.sort(key=lambda h: h[:4])
         return [h[4] for h in hits[:limit]]
-
-    def is_within(self, code: str, ancestor: str) -> bool:
-        """Whether the area ``code`` is ``ancestor`` or lies inside it."""
-        return code == ancestor or any(a.code == ancestor for a in self.ancestors(code))
 
     # -- validation -------------------------------------------------------------------------
     def validate(self, code: object, level: AreaLevel | str | None = None, *,
@@ -362,6 +358,18 @@ class AreaRegistry:
 @cache
 def _builtin_registry() -> AreaRegistry:
     return AreaRegistry(_builtin_table())
+
+
+def in_region(area: Area, region: str) -> bool:
+    """Whether ``area`` is ``region`` (a län code or ``SE``), lies inside it, or is the nation.
+
+    >>> reg = AreaRegistry.builtin()
+    >>> in_region(reg["0580"], "05"), in_region(reg["1480"], "05"), in_region(reg["SE"], "05")
+    (True, False, True)
+    """
+    if region == "SE" or area.code in ("SE", region):
+        return True
+    return (area.lan_code or area.code[:2]) == region
 
 
 #: Abbreviations people type for the words in area names (folded, as :func:`_fold` makes them).

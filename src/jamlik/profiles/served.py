@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jamlik.geo import Area
+from jamlik.geo import Area, in_region
 from jamlik.model.catalogue import Catalogue, load_catalogue, with_survey_questions
 from jamlik.store import queries
 
@@ -48,19 +48,6 @@ class Coverage:
     def synthetic_covers(self, area: Area) -> bool:
         """Whether the synthetic figures reach ``area`` (False when there are none)."""
         return self.synthetic_region is not None and in_region(area, self.synthetic_region)
-
-
-def in_region(area: Area, region: str) -> bool:
-    """Whether ``area`` is ``region`` (a län code or ``SE``), lies inside it, or is the nation.
-
-    >>> from jamlik.geo import AreaRegistry
-    >>> reg = AreaRegistry.builtin()
-    >>> in_region(reg["0580"], "05"), in_region(reg["1480"], "05"), in_region(reg["SE"], "05")
-    (True, False, True)
-    """
-    if region == NATION or area.code in (NATION, region):
-        return True
-    return (area.lan_code or area.code[:2]) == region
 
 
 def read_coverage(con) -> Coverage:
