@@ -324,21 +324,20 @@ def overview_page(request: Request, level: str = "kommun", within: str | None = 
     if reader is None:
         return render(request, "error.html", status_code=503, message=t("web.no_data", lang))
     within = within or _region(state)
+    registry = state.registry()
     try:
         level = AreaLevel(level).value
-        state.registry().validate(within)
+        within_area = registry.validate(within)
     except (ValueError, AreaCodeError) as exc:
         raise HTTPException(404, str(exc)) from exc
     tartan = reader.tartan(level=level, within=within, lang=lang)
-    registry = state.registry()
     levels = [lv for lv in ("kommun", "vardcentral", "regso")
               if lv == level or any(in_region(a, within) for a in registry.at_level(lv))]
     latest = reader.nation_latest([ind.id for ind in tartan.indicators])
     nation = {i: row["value"] for i, row in latest.items()}
     synthetic_ids = tartan.synthetic_ids | {i for i, row in latest.items() if row["synthetic"]}
     return render(request, "overview.html", tartan=tartan, nation=nation, level=level,
-                  levels=levels,
-                  within=within, within_area=state.registry()[within],
+                  levels=levels, within=within, within_area=within_area,
                   next_step=_next_step(state), synthetic=bool(synthetic_ids),
                   synthetic_ids=synthetic_ids,
                   mixed=bool(synthetic_ids) and len(synthetic_ids) < len(tartan.indicators))
